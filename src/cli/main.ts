@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerServeCommand } from './commands/serve.command';
+
+/**
+ * The `attestor` CLI. Each verb lives in its own file under `commands/` and is
+ * registered here; keep this list sorted by verb.
+ */
+export function buildProgram(): Command {
+  const program = new Command('attestor')
+    .description('Event-sourced attestation ledger: sign, log, verify, and keep every act as an immutable event.')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServeCommand(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
+    const exitCode = (err as { exitCode?: number }).exitCode;
+    if (typeof exitCode === 'number' && typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = exitCode;
+      return;
+    }
+    process.stderr.write(`attestor: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (require.main === module) void main(process.argv);
