@@ -13,10 +13,14 @@ export interface Projection<Doc = unknown> {
   readonly name: string;
   /** Bump when `evolve` or the document shape changes: the read model is rebuilt. */
   readonly version: number;
-  /** Event types this projection folds; all others only advance its checkpoint. */
-  readonly handles: readonly string[];
+  /** Event types this projection folds (or 'all'); other events only advance its checkpoint. */
+  readonly handles: readonly string[] | 'all';
   /** The documents an event touches (most events touch one). */
   keysOf(event: RecordedEvent): readonly string[];
   /** The new document for `key`, or null to remove it from the read model. */
   evolve(doc: Doc | null, event: RecordedEvent, key: string): Doc | null;
+}
+
+export function projectionHandles(projection: Projection, type: string): boolean {
+  return projection.handles === 'all' || projection.handles.includes(type);
 }

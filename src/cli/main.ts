@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerProjectionsCommand } from './commands/projections.command';
 import { registerServeCommand } from './commands/serve.command';
 
 /**
@@ -12,6 +13,7 @@ export function buildProgram(): Command {
     .description('Event-sourced attestation ledger: sign, log, verify, and keep every act as an immutable event.')
     .showHelpAfterError()
     .exitOverride();
+  registerProjectionsCommand(program);
   registerServeCommand(program);
   return program;
 }

@@ -1,0 +1,5 @@
+import { auditTrailProjection } from './audit-trail/audit-trail.projection';
+import type { Projection } from './projection';
+
+/** Every read model the service keeps. Add a projection here to have it run and rebuild. */
+export const allProjections: readonly Projection[] = [auditTrailProjection];

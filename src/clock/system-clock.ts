@@ -1,0 +1,9 @@
+import type { Clock } from '../../domain/shared/clock';
+
+export class SystemClock implements Clock {
+  now(): string {
+    return new Date().toISOString();
+  }
+}
+
+export const CLOCK = Symbol('Clock');

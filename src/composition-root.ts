@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import type { Router } from 'express';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { SqliteEventStore } from '../adapters/event-store/sqlite/sqlite.event-store';
+import { SqliteReadModelStore } from '../adapters/read-models/sqlite.read-model-store';
+import { allProjections } from '../projections';
+import { CLOCK, SystemClock } from './clock/system-clock';
+import type { Config } from './config/config';
+import { healthRoutes } from './http/routes/health.routes';
+import { LOGGER, type Logger } from './observability/logger';
+import { InstrumentedEventStore } from './observability/instrumented-event-store';
+import { METRICS, Metrics } from './observability/metrics';
+import { EVENT_STORE, type EventStore } from './ports/event-store';
+import { READ_MODEL_STORE, type ReadModelStore } from './ports/read-model-store';
+import { ProjectionRunner } from './projections-runtime/projection-runner';
+
+export const CONFIG = Symbol('Config');
+export const PROJECTION_RUNNERS = Symbol('ProjectionRunners');
+
+/** Opens the configured event store: an `esdb://` connection string selects EventStoreDB, otherwise the SQLite file. */
+export async function openEventStore(config: Config): Promise<EventStore> {
+  if (config.eventStore.kind === 'esdb') {
+    const { EsdbEventStore } = await import('../adapters/event-store/esdb/esdb.event-store');
+    return EsdbEventStore.connect(config.eventStore.connectionString);
+  }
+  return SqliteEventStore.open(config.eventStore.file);
+}
+
+export interface Composition {
+  readonly container: DependencyContainer;
+  readonly routers: readonly Router[];
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: the only place that knows which adapter implements
+ * which port. Everything is registered in a child container so that tests can
+ * build several services in one process.
+ */
+export async function compose(config: Config, logger: Logger): Promise<Composition> {
+  const container = rootContainer.createChildContainer();
+  const metrics = new Metrics();
+  const store = new InstrumentedEventStore(await openEventStore(config), metrics);
+  const readModels: ReadModelStore = SqliteReadModelStore.open(config.readModelFile);
+  const runners = allProjections.map(
+    (p) =>
+      new ProjectionRunner(store, readModels, p, (name, error) =>
+        logger.error('projection stopped', { projection: name, error: error instanceof Error ? error.message : String(error) }),
+      ),
+  );
+
+  container.registerInstance(CONFIG, config);
+  container.registerInstance(LOGGER, logger);
+  container.registerInstance(METRICS, metrics);
+  container.registerInstance(CLOCK, new SystemClock());
+  container.registerInstance(EVENT_STORE, store);
+  container.registerInstance(READ_MODEL_STORE, readModels);
+  container.registerInstance(PROJECTION_RUNNERS, runners);
+
+  for (const r of runners) r.start();
+
+  const routers: Router[] = [healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag })];
+
+  return {
+    container,
+    routers,
+    async close() {
+      for (const r of runners) await r.stop();
+      readModels.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { compose } from './composition-root';
+import { assertSafeBinding, type Config } from './config/config';
+import { createApp } from './http/app';
+import type { Logger } from './observability/logger';
+import { METRICS, type Metrics } from './observability/metrics';
+
+export interface RunningService {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP service on the configured store; `close()` drains and closes everything. */
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  assertSafeBinding(config);
+  const composition = await compose(config, logger);
+  const app = createApp({ logger, metrics: composition.container.resolve<Metrics>(METRICS), bodyLimit: config.http.bodyLimit, routers: composition.routers });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host}:${port}`;
+  logger.info('attestor listening', { url, eventStore: config.eventStore.kind, dataDir: config.dataDir });
+  if (config.auth.mode === 'none') logger.warn('authentication is off: serving loopback only', { host: config.http.host });
+  return {
+    url,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await composition.close();
+    },
+  };
+}
