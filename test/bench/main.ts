@@ -1,0 +1,22 @@
+/**
+ * `npm run bench -- <area>`: prints each area's figures as ratios against a
+ * baseline measured in the same run. Not part of `npm test`.
+ */
+import { benchStore } from './store.bench';
+
+const areas: Record<string, () => Promise<void>> = {
+  store: benchStore,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((a) => !(a in areas));
+  if (wanted.length === 0 || unknown.length > 0) {
+    process.stderr.write(`usage: npm run bench -- <${Object.keys(areas).join('|')}> …${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  for (const area of wanted) await areas[area]!();
+}
+
+void main();
