@@ -7,7 +7,6 @@ import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event
 import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
 import { streamName } from '../../domain/events/stream-name';
 import { auditTrailProjection } from '../../projections/audit-trail/audit-trail.projection';
-import type { Projection } from '../../projections/projection';
 import { ProjectionRunner } from '../../src/projections-runtime/projection-runner';
 import { anEvent } from '../support/events';
 

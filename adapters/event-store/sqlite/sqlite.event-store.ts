@@ -104,7 +104,7 @@ export class SqliteEventStore implements EventStore {
     try {
       validateNewEvents(stream, events);
     } catch (err) {
-      return Promise.reject(err as Error);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events, expected: options.expectedRevision ?? 'any', resolve, reject });
