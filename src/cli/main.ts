@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerProjectionsCommand } from './commands/projections.command';
 import { registerServeCommand } from './commands/serve.command';
+import { registerVerifyCommand } from './commands/verify.command';
 
 /**
  * The `attestor` CLI. Each verb lives in its own file under `commands/` and is
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProjectionsCommand(program);
   registerServeCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 
