@@ -1,7 +1,8 @@
 import type { NewEvent, StreamName } from '../../domain/events/event';
 import { ValidationError } from '../../src/errors/app-error';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Lowercase only: EventStoreDB returns ids in lowercase and the hash chain covers the id.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TYPE = /^[A-Z][A-Za-z0-9]*$/;
 const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
 
@@ -17,9 +18,9 @@ export function validateNewEvents(stream: StreamName, events: readonly NewEvent[
   const seen = new Set<string>();
   for (const [i, e] of events.entries()) {
     const where = `append to ${stream}, event ${i}`;
-    if (!UUID.test(e.id)) throw new ValidationError(`${where}: id must be a UUID, got ${JSON.stringify(e.id)}`);
-    if (seen.has(e.id.toLowerCase())) throw new ValidationError(`${where}: id ${e.id} appears twice in one append`);
-    seen.add(e.id.toLowerCase());
+    if (!UUID.test(e.id)) throw new ValidationError(`${where}: id must be a lowercase UUID, got ${JSON.stringify(e.id)}`);
+    if (seen.has(e.id)) throw new ValidationError(`${where}: id ${e.id} appears twice in one append`);
+    seen.add(e.id);
     if (!TYPE.test(e.type)) throw new ValidationError(`${where}: type must be a PascalCase name such as KeyRotated`);
     if (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1) {
       throw new ValidationError(`${where}: schemaVersion must be a positive integer`);

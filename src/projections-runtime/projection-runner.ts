@@ -2,6 +2,7 @@ import { START_POSITION, type Position, type RecordedEvent } from '../../domain/
 import type { Projection } from '../../projections/projection';
 import type { EventStore, Subscription } from '../ports/event-store';
 import type { ReadModelStore } from '../ports/read-model-store';
+import { UnavailableError } from '../errors/app-error';
 import { foldBatch } from './fold-batch';
 
 const MAX_BATCH = 1000;
@@ -26,6 +27,8 @@ export class ProjectionRunner {
   private position: Position = START_POSITION;
   private failure: string | null = null;
   private done: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -43,14 +46,19 @@ export class ProjectionRunner {
     } else {
       this.position = cp.position;
     }
+    this.subscribe();
+  }
+
+  private subscribe(): void {
     const subscription = this.store.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;
     this.done = this.consume(subscription);
   }
 
-  private async consume(subscription: Subscription): Promise<void> {
+  private async consume(subscription: Subscription, attempt = 0): Promise<void> {
     try {
       for await (const event of subscription) {
+        attempt = 0;
         this.buffer.push(event);
         if (this.buffer.length >= MAX_BATCH) this.flush();
         else if (!this.flushScheduled) {
@@ -61,6 +69,21 @@ export class ProjectionRunner {
       }
       this.flush();
     } catch (error) {
+      this.flush();
+      if (error instanceof UnavailableError && !this.stopped && !this.failure) {
+        // The store went away (an EventStoreDB connection drop): resubscribe
+        // from the last folded position with a bounded backoff.
+        const delay = Math.min(30_000, 250 * 2 ** attempt);
+        this.onError(this.projection.name, error);
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          if (this.stopped) return;
+          const next = this.store.subscribeToAll({ fromPosition: this.position });
+          this.subscription = next;
+          this.done = this.consume(next, attempt + 1);
+        }, delay);
+        return;
+      }
       this.fail(error);
     }
   }
@@ -109,6 +132,8 @@ export class ProjectionRunner {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.subscription?.close();
     await this.done;
     this.flush();
