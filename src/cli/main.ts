@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerProjectionsCommand } from './commands/projections.command';
 import { registerServeCommand } from './commands/serve.command';
+import { registerTlogCommand } from './commands/tlog.command';
 import { registerVerifyCommand } from './commands/verify.command';
 
 /**
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProjectionsCommand(program);
   registerServeCommand(program);
+  registerTlogCommand(program);
   registerVerifyCommand(program);
   return program;
 }
