@@ -7,12 +7,18 @@ import { allProjections } from '../projections';
 import { CLOCK, SystemClock } from './clock/system-clock';
 import type { Config } from './config/config';
 import { healthRoutes } from './http/routes/health.routes';
+import { keysRoutes } from './http/routes/keys.routes';
+import { signRoutes } from './http/routes/sign.routes';
 import { LOGGER, type Logger } from './observability/logger';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
 import { METRICS, Metrics } from './observability/metrics';
 import { EVENT_STORE, type EventStore } from './ports/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from './ports/read-model-store';
+import { KEY_PROVIDERS } from './ports/key-provider';
+import { OBJECT_STORE } from './ports/object-store';
 import { ProjectionRunner } from './projections-runtime/projection-runner';
+import { buildSigning, KEY_SERVICE, SIGNING_SERVICE, VERIFICATION_SERVICE } from './signing/signing.composition';
+import { loadSigningConfig } from './signing/signing.config';
 
 export const CONFIG = Symbol('Config');
 export const PROJECTION_RUNNERS = Symbol('ProjectionRunners');
@@ -52,20 +58,33 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   container.registerInstance(CONFIG, config);
   container.registerInstance(LOGGER, logger);
   container.registerInstance(METRICS, metrics);
-  container.registerInstance(CLOCK, new SystemClock());
+  const clock = new SystemClock();
+  container.registerInstance(CLOCK, clock);
   container.registerInstance(EVENT_STORE, store);
   container.registerInstance(READ_MODEL_STORE, readModels);
   container.registerInstance(PROJECTION_RUNNERS, runners);
 
+  const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock);
+  container.registerInstance(KEY_SERVICE, signing.keys);
+  container.registerInstance(SIGNING_SERVICE, signing.signing);
+  container.registerInstance(VERIFICATION_SERVICE, signing.verification);
+  container.registerInstance(KEY_PROVIDERS, signing.providers);
+  container.registerInstance(OBJECT_STORE, signing.archive);
+
   for (const r of runners) r.start();
 
-  const routers: Router[] = [healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag })];
+  const routers: Router[] = [
+    healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag }),
+    keysRoutes({ keys: signing.keys, store, readModels }),
+    signRoutes({ signing: signing.signing, verification: signing.verification, archive: signing.archive }),
+  ];
 
   return {
     container,
     routers,
     async close() {
       for (const r of runners) await r.stop();
+      await signing.close();
       readModels.close();
       await store.close();
     },

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerKeysCommand } from './commands/keys.command';
 import { registerProjectionsCommand } from './commands/projections.command';
 import { registerServeCommand } from './commands/serve.command';
+import { registerSignCommand } from './commands/sign.command';
 import { registerTlogCommand } from './commands/tlog.command';
 import { registerVerifyCommand } from './commands/verify.command';
 
@@ -15,8 +17,10 @@ export function buildProgram(): Command {
     .description('Event-sourced attestation ledger: sign, log, verify, and keep every act as an immutable event.')
     .showHelpAfterError()
     .exitOverride();
+  registerKeysCommand(program);
   registerProjectionsCommand(program);
   registerServeCommand(program);
+  registerSignCommand(program);
   registerTlogCommand(program);
   registerVerifyCommand(program);
   return program;

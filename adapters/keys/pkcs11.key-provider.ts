@@ -1,0 +1,317 @@
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as pkcs11js from 'pkcs11js';
+import { ecdsaRawToDer } from '../../domain/signing/ecdsa-signature';
+import type { KeyAlgorithm } from '../../domain/keys/key-algorithm';
+import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../src/errors/app-error';
+import type { GenerateKeyRequest, ImportKeyRequest, KeyProvider, ProvidedKey } from '../../src/ports/key-provider';
+
+export type Pkcs11PinSource = { readonly env: string } | { readonly file: string };
+
+export interface Pkcs11ProviderConfig {
+  /** Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so). */
+  readonly modulePath: string;
+  /** Label of the token that holds the keys. */
+  readonly tokenLabel: string;
+  /** Where the user PIN is read from, at each login (never stored in events or logs). */
+  readonly pin: Pkcs11PinSource;
+  /** Sessions kept open for concurrent signing. Default 4. */
+  readonly sessions?: number;
+}
+
+/** DER of the OID prime256v1 (1.2.840.10045.3.1.7), the CKA_EC_PARAMS of a P-256 key. */
+const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
+/** DER SPKI header of a P-256 public key; the 65-byte uncompressed point follows. */
+const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+
+type Handle = Buffer;
+
+/** One loaded module per path per process: C_Initialize/C_Finalize are process-wide. */
+const modules = new Map<string, { lib: pkcs11js.PKCS11; refs: number }>();
+
+function acquireModule(modulePath: string): pkcs11js.PKCS11 {
+  const existing = modules.get(modulePath);
+  if (existing) {
+    existing.refs++;
+    return existing.lib;
+  }
+  const lib = new pkcs11js.PKCS11();
+  lib.load(modulePath);
+  try {
+    // Async calls run on libuv worker threads: the module must lock internally.
+    lib.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
+  } catch (error) {
+    if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED)) throw error;
+  }
+  modules.set(modulePath, { lib, refs: 1 });
+  return lib;
+}
+
+function releaseModule(modulePath: string): void {
+  const entry = modules.get(modulePath);
+  if (!entry) return;
+  entry.refs--;
+  if (entry.refs > 0) return;
+  modules.delete(modulePath);
+  try {
+    entry.lib.C_Finalize();
+  } finally {
+    entry.lib.close();
+  }
+}
+
+/**
+ * Keys inside a PKCS#11 token (HSM, SoftHSM2). Generated keys are
+ * non-extractable and sensitive; signing sends the SHA-256 digest to the token
+ * with CKM_ECDSA and converts its raw r‖s answer to DER. `providerRef` is
+ * `id:<hex CKA_ID>` (or `label:<CKA_LABEL>` for an imported key without an id).
+ */
+export class Pkcs11KeyProvider implements KeyProvider {
+  readonly kind = 'pkcs11' as const;
+  private lib: pkcs11js.PKCS11 | null = null;
+  private readonly idle: Handle[] = [];
+  private readonly all: Handle[] = [];
+  private readonly waiters: ((session: Handle) => void)[] = [];
+  private readonly keyHandles = new Map<string, Handle>();
+
+  constructor(private readonly config: Pkcs11ProviderConfig) {}
+
+  async generate(request: GenerateKeyRequest): Promise<ProvidedKey> {
+    checkAlgorithm(request.algorithm);
+    const id = randomBytes(16);
+    const label = request.name.slice(0, 64);
+    await this.withSession(async (lib, session) => {
+      const common = [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_LABEL, value: label },
+        { type: pkcs11js.CKA_ID, value: id },
+        { type: pkcs11js.CKA_KEY_TYPE, value: pkcs11js.CKK_EC },
+      ];
+      await lib.C_GenerateKeyPairAsync(
+        session,
+        { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+        [...common, { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS }],
+        [
+          ...common,
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_PRIVATE, value: true },
+          { type: pkcs11js.CKA_SENSITIVE, value: true },
+          { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+          { type: pkcs11js.CKA_SIGN, value: true },
+        ],
+      );
+    });
+    return this.publicKey(`id:${id.toString('hex')}`);
+  }
+
+  async import(request: ImportKeyRequest): Promise<ProvidedKey> {
+    if (request.privateKeyPem !== undefined) {
+      throw new ValidationError('a PKCS#11 key cannot be imported from PEM: import it into the token with its own tools, then register it by reference "label:<label>" or "id:<hex>"', {}, 'invalid_key_request');
+    }
+    if (request.reference === undefined) {
+      throw new ValidationError('registering a PKCS#11 key needs reference "label:<CKA_LABEL>" or "id:<hex CKA_ID>"', {}, 'invalid_key_request');
+    }
+    const ref = parseRef(request.reference);
+    // Normalise to the CKA_ID when the key has one, so later renames of the label do not matter.
+    const canonical = await this.withSession((lib, session) => {
+      const key = findOne(lib, session, pkcs11js.CKO_PRIVATE_KEY, ref, request.reference ?? '');
+      const [idAttr] = lib.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_ID }]);
+      const id = idAttr?.value;
+      return id !== undefined && id.length > 0 ? `id:${id.toString('hex')}` : request.reference ?? '';
+    });
+    return this.publicKey(canonical);
+  }
+
+  async publicKey(providerRef: string): Promise<ProvidedKey> {
+    const ref = parseRef(providerRef);
+    return this.withSession((lib, session) => {
+      const handle = findOne(lib, session, pkcs11js.CKO_PUBLIC_KEY, ref, providerRef);
+      const attrs = lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_PARAMS }, { type: pkcs11js.CKA_EC_POINT }]);
+      const params = attrs[0]?.value;
+      const point = attrs[1]?.value;
+      if (params === undefined || !params.equals(P256_PARAMS)) {
+        throw new ValidationError(`PKCS#11 key ${providerRef} is not an ECDSA P-256 key; only ecdsa-p256-sha256 is supported`, { providerRef }, 'unsupported_algorithm');
+      }
+      const der = Buffer.concat([P256_SPKI_PREFIX, uncompressedPoint(point)]);
+      const publicKeyPem = createPublicKey({ key: der, format: 'der', type: 'spki' }).export({ type: 'spki', format: 'pem' }).toString();
+      return { providerRef, publicKeyPem, algorithm: 'ecdsa-p256-sha256' as const };
+    });
+  }
+
+  async sign(providerRef: string, message: Uint8Array): Promise<Buffer> {
+    const ref = parseRef(providerRef);
+    const digest = createHash('sha256').update(message).digest();
+    return this.withSession(async (lib, session) => {
+      let key = this.keyHandles.get(providerRef);
+      if (key === undefined) {
+        key = findOne(lib, session, pkcs11js.CKO_PRIVATE_KEY, ref, providerRef);
+        this.keyHandles.set(providerRef, key);
+      }
+      lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
+      const raw = await lib.C_SignAsync(session, digest, Buffer.alloc(132));
+      return ecdsaRawToDer(raw);
+    });
+  }
+
+  close(): Promise<void> {
+    if (this.lib === null) return Promise.resolve();
+    const lib = this.lib;
+    this.lib = null;
+    for (const session of this.all) {
+      try {
+        lib.C_CloseSession(session);
+      } catch {
+        // already gone
+      }
+    }
+    this.all.length = 0;
+    this.idle.length = 0;
+    this.keyHandles.clear();
+    releaseModule(this.config.modulePath);
+    return Promise.resolve();
+  }
+
+  private async withSession<T>(work: (lib: pkcs11js.PKCS11, session: Handle) => T | Promise<T>): Promise<T> {
+    this.open();
+    const lib = this.lib;
+    if (lib === null) throw new UnavailableError('the PKCS#11 provider is closed', 5, {}, 'key_provider_unavailable');
+    const session = this.idle.pop() ?? (await new Promise<Handle>((resolve) => this.waiters.push(resolve)));
+    let broken = false;
+    try {
+      return await work(lib, session);
+    } catch (error) {
+      const translated = this.translate(error);
+      broken = translated instanceof UnavailableError;
+      throw translated;
+    } finally {
+      const next = this.waiters.shift();
+      if (next) next(session);
+      else this.idle.push(session);
+      if (broken) this.keyHandles.clear();
+    }
+  }
+
+  /** Loads the module, finds the token, opens the session pool and logs in (synchronous PKCS#11 calls). */
+  private open(): void {
+    if (this.lib !== null) return;
+    let lib: pkcs11js.PKCS11;
+    try {
+      lib = acquireModule(this.config.modulePath);
+    } catch (error) {
+      throw new UnavailableError(`cannot load the PKCS#11 module ${this.config.modulePath}: ${messageOf(error)}`, 30, {}, 'key_provider_unavailable', error);
+    }
+    const sessions: Handle[] = [];
+    try {
+      const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === this.config.tokenLabel);
+      if (slot === undefined) {
+        throw new UnavailableError(`no PKCS#11 token labelled ${JSON.stringify(this.config.tokenLabel)} is present in ${this.config.modulePath}`, 30, {}, 'pkcs11_token_not_found');
+      }
+      const count = Math.max(1, this.config.sessions ?? 4);
+      for (let i = 0; i < count; i++) sessions.push(lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+      const first = sessions[0];
+      if (first === undefined) throw new Error('no session');
+      try {
+        lib.C_Login(first, pkcs11js.CKU_USER, this.readPin());
+      } catch (error) {
+        if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw error;
+      }
+    } catch (error) {
+      for (const s of sessions) {
+        try {
+          lib.C_CloseSession(s);
+        } catch {
+          // ignore
+        }
+      }
+      releaseModule(this.config.modulePath);
+      throw this.translate(error);
+    }
+    this.lib = lib;
+    this.all.push(...sessions);
+    this.idle.push(...sessions);
+  }
+
+  private readPin(): string {
+    const source = this.config.pin;
+    if ('env' in source) {
+      const pin = process.env[source.env];
+      if (pin === undefined || pin === '') {
+        throw new ValidationError(`the PKCS#11 PIN environment variable ${source.env} is not set; set it to the token's user PIN`, { env: source.env }, 'pkcs11_pin_missing');
+      }
+      return pin;
+    }
+    try {
+      return readFileSync(source.file, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ValidationError(`cannot read the PKCS#11 PIN file ${source.file}: ${messageOf(error)}`, { file: source.file }, 'pkcs11_pin_missing');
+    }
+  }
+
+  private translate(error: unknown): unknown {
+    if (error instanceof AppError) return error;
+    if (error instanceof pkcs11js.Pkcs11Error) {
+      const name = error.message;
+      const where = `token ${JSON.stringify(this.config.tokenLabel)}`;
+      switch (error.code) {
+        case pkcs11js.CKR_PIN_INCORRECT:
+        case pkcs11js.CKR_PIN_INVALID:
+        case pkcs11js.CKR_PIN_LEN_RANGE:
+          return new ValidationError(`the PKCS#11 ${where} rejected the user PIN (${name}); fix the PIN in ${describePinSource(this.config.pin)}`, {}, 'pkcs11_pin_incorrect');
+        case pkcs11js.CKR_PIN_LOCKED:
+          return new ConflictError(`the user PIN of PKCS#11 ${where} is locked after too many wrong attempts; unlock it with the SO PIN`, {}, 'pkcs11_pin_locked');
+        default:
+          return new UnavailableError(`the PKCS#11 ${where} failed: ${name}`, 5, { pkcs11Code: name }, 'key_provider_failed', error);
+      }
+    }
+    return error;
+  }
+}
+
+function describePinSource(pin: Pkcs11PinSource): string {
+  return 'env' in pin ? `environment variable ${pin.env}` : `PIN file ${pin.file}`;
+}
+
+type KeyRef = { readonly by: 'id'; readonly value: Buffer } | { readonly by: 'label'; readonly value: string };
+
+function parseRef(ref: string): KeyRef {
+  if (ref.startsWith('id:') && /^[0-9a-fA-F]{2,256}$/.test(ref.slice(3)) && (ref.length - 3) % 2 === 0) {
+    return { by: 'id', value: Buffer.from(ref.slice(3), 'hex') };
+  }
+  if (ref.startsWith('label:') && ref.length > 6 && ref.length <= 6 + 256) return { by: 'label', value: ref.slice(6) };
+  throw new ValidationError(`PKCS#11 key reference ${JSON.stringify(ref)} must be "id:<even-length hex>" or "label:<label>"`, { reference: ref }, 'invalid_key_request');
+}
+
+function findOne(lib: pkcs11js.PKCS11, session: Handle, objectClass: number, ref: KeyRef, text: string): Handle {
+  lib.C_FindObjectsInit(session, [
+    { type: pkcs11js.CKA_CLASS, value: objectClass },
+    ref.by === 'id' ? { type: pkcs11js.CKA_ID, value: ref.value } : { type: pkcs11js.CKA_LABEL, value: ref.value },
+  ]);
+  let found: Handle[];
+  try {
+    found = lib.C_FindObjects(session, 2);
+  } finally {
+    lib.C_FindObjectsFinal(session);
+  }
+  const kind = objectClass === pkcs11js.CKO_PRIVATE_KEY ? 'private' : 'public';
+  const first = found[0];
+  if (first === undefined) throw new NotFoundError(`the PKCS#11 token has no ${kind} key ${text}`, { reference: text }, 'key_material_not_found');
+  if (found.length > 1) {
+    throw new ValidationError(`the PKCS#11 token has several ${kind} keys matching ${text}; register the key by "id:<hex>" instead`, { reference: text }, 'ambiguous_key_reference');
+  }
+  return first;
+}
+
+/** CKA_EC_POINT is a DER OCTET STRING around the point (PKCS#11 v2.40); some tokens give the bare point. */
+function uncompressedPoint(value: Buffer | undefined): Buffer {
+  if (value?.length === 65 && value[0] === 0x04) return value;
+  if (value?.length === 67 && value[0] === 0x04 && value[1] === 0x41 && value[2] === 0x04) return value.subarray(2);
+  throw new ValidationError('the PKCS#11 public key has an EC point that is not an uncompressed P-256 point', {}, 'unsupported_algorithm');
+}
+
+function checkAlgorithm(algorithm: KeyAlgorithm): void {
+  if (algorithm !== 'ecdsa-p256-sha256') throw new ValidationError(`PKCS#11 keys support ecdsa-p256-sha256 only, not ${String(algorithm)}`, {}, 'unsupported_algorithm');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

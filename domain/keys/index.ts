@@ -1,0 +1,10 @@
+export * from './key-id';
+export * from './key-algorithm';
+export * from './key.commands';
+export * from './key.events';
+export * from './key.state';
+export * from './key.errors';
+export { decide, activeSigningVersion, type DecideContext } from './key.decide';
+export { evolve, foldKey } from './key.evolve';
+export { signingValidityAt, type SigningValidity, type SigningInvalidReason } from './signing-validity';
+export { instantMs, parseInstant } from './instant';

@@ -1,0 +1,95 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { sha256Hex } from '../shared/sha256';
+import { MalformedPublicKeyError, UnsupportedAlgorithmError } from './key.errors';
+
+/**
+ * Signing algorithms a key may have. Named after the Sigstore `PublicKeyDetails`
+ * they map to; all are accepted by Rekor v1 and v2.
+ */
+export const KEY_ALGORITHMS = ['ecdsa-p256-sha256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export const KEY_PROVIDER_KINDS = ['file', 'pkcs11', 'kms'] as const;
+export type KeyProviderKind = (typeof KEY_PROVIDER_KINDS)[number];
+
+export function parseKeyAlgorithm(value: unknown): KeyAlgorithm {
+  if (value === undefined) return 'ecdsa-p256-sha256';
+  if (typeof value === 'string' && (KEY_ALGORITHMS as readonly string[]).includes(value)) return value as KeyAlgorithm;
+  throw new UnsupportedAlgorithmError(value, KEY_ALGORITHMS);
+}
+
+/** The Sigstore `PublicKeyDetails` name of an algorithm (Rekor v2 `keyDetails`). */
+export function sigstoreKeyDetails(algorithm: KeyAlgorithm): string {
+  switch (algorithm) {
+    case 'ecdsa-p256-sha256':
+      return 'PKIX_ECDSA_P256_SHA_256';
+    default: {
+      const unhandled: never = algorithm;
+      return unhandled;
+    }
+  }
+}
+
+/** Node's digest name for an algorithm's hash. */
+export function digestNameOf(algorithm: KeyAlgorithm): 'sha256' {
+  switch (algorithm) {
+    case 'ecdsa-p256-sha256':
+      return 'sha256';
+    default: {
+      const unhandled: never = algorithm;
+      return unhandled;
+    }
+  }
+}
+
+export interface ParsedPublicKey {
+  readonly key: KeyObject;
+  /** Normalised PEM (SPKI, `-----BEGIN PUBLIC KEY-----`). */
+  readonly pem: string;
+  /** DER SubjectPublicKeyInfo. */
+  readonly der: Buffer;
+  /** Lower-case hex SHA-256 of the DER SPKI: the DSSE `keyid` of this key. */
+  readonly fingerprint: string;
+  readonly algorithm: KeyAlgorithm;
+}
+
+/** Parses a PEM public key and checks that it is a key of `expected` (when given). */
+export function parsePublicKeyPem(pem: unknown, expected?: KeyAlgorithm): ParsedPublicKey {
+  if (typeof pem !== 'string' || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new MalformedPublicKeyError('expected a "-----BEGIN PUBLIC KEY-----" block');
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch (error) {
+    throw new MalformedPublicKeyError(error instanceof Error ? error.message : String(error));
+  }
+  const algorithm = algorithmOfKey(key);
+  if (expected !== undefined && algorithm !== expected) {
+    throw new UnsupportedAlgorithmError(algorithm, [expected]);
+  }
+  const der = key.export({ type: 'spki', format: 'der' });
+  return { key, pem: key.export({ type: 'spki', format: 'pem' }).toString(), der, fingerprint: sha256Hex(der), algorithm };
+}
+
+/** The algorithm of a public or private key object, or an UnsupportedAlgorithmError. */
+export function algorithmOfKey(key: KeyObject): KeyAlgorithm {
+  const algorithm = keyAlgorithmOf(key);
+  if (algorithm === null) throw new UnsupportedAlgorithmError(describeKeyType(key), KEY_ALGORITHMS);
+  return algorithm;
+}
+
+/** The algorithm of a key object, or null when it is not one we sign with. */
+export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm | null {
+  return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' ? 'ecdsa-p256-sha256' : null;
+}
+
+/** `ec secp384r1`, `rsa`, …: for messages. */
+export function describeKeyType(key: KeyObject): string {
+  return key.asymmetricKeyType === 'ec' ? `ec ${key.asymmetricKeyDetails?.namedCurve ?? '?'}` : String(key.asymmetricKeyType);
+}
+
+/** Hex SHA-256 of the DER SPKI of a PEM public key. */
+export function fingerprintOf(pem: string): string {
+  return parsePublicKeyPem(pem).fingerprint;
+}

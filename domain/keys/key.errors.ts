@@ -1,0 +1,104 @@
+/**
+ * Domain errors of the key aggregate. Each has a stable `code` and a `kind`
+ * that the application layer maps to the service-wide error categories
+ * (`src/signing/domain-errors.ts`): invalid → 400, not_found → 404, conflict → 409.
+ */
+export type KeyErrorKind = 'invalid' | 'not_found' | 'conflict';
+
+export abstract class KeyDomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly kind: KeyErrorKind;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+export class InvalidKeyInputError extends KeyDomainError {
+  readonly kind = 'invalid';
+  constructor(
+    message: string,
+    details: Record<string, unknown> = {},
+    readonly code: string = 'invalid_key_request',
+  ) {
+    super(message, details);
+  }
+}
+
+export class UnsupportedAlgorithmError extends KeyDomainError {
+  readonly kind = 'invalid';
+  readonly code = 'unsupported_algorithm';
+  constructor(algorithm: unknown, supported: readonly string[]) {
+    super(`algorithm ${JSON.stringify(algorithm)} is not supported; use one of: ${supported.join(', ')}`, { algorithm, supported });
+  }
+}
+
+export class MalformedPublicKeyError extends KeyDomainError {
+  readonly kind = 'invalid';
+  readonly code = 'malformed_pem';
+  constructor(reason: string) {
+    super(`the public key is not a valid PEM-encoded SPKI key: ${reason}`);
+  }
+}
+
+export class KeyNotFoundError extends KeyDomainError {
+  readonly kind = 'not_found';
+  readonly code = 'key_not_found';
+  constructor(keyId: string) {
+    super(`key ${keyId} does not exist; create it with POST /api/v1/keys or list keys with GET /api/v1/keys`, { keyId });
+  }
+}
+
+export class KeyVersionNotFoundError extends KeyDomainError {
+  readonly kind = 'not_found';
+  readonly code = 'key_version_not_found';
+  constructor(keyId: string, version: number) {
+    super(`key ${keyId} has no version ${version}`, { keyId, version });
+  }
+}
+
+export class KeyAlreadyExistsError extends KeyDomainError {
+  readonly kind = 'conflict';
+  readonly code = 'key_already_exists';
+  constructor(keyId: string) {
+    super(`key ${keyId} already exists`, { keyId });
+  }
+}
+
+/** The key (or its active version) is revoked; revocation cannot be undone — create a new key. */
+export class KeyRevokedError extends KeyDomainError {
+  readonly kind = 'conflict';
+  readonly code = 'key_revoked';
+  constructor(keyId: string, version: number | 'all') {
+    super(
+      version === 'all'
+        ? `key ${keyId} is revoked and can no longer sign or rotate; revocation cannot be undone, create a new key instead`
+        : `version ${version} of key ${keyId} is revoked and can no longer sign; rotate the key to get a new active version or create a new key`,
+      { keyId, version },
+    );
+  }
+}
+
+export class KeyVersionAlreadyRevokedError extends KeyDomainError {
+  readonly kind = 'conflict';
+  readonly code = 'key_already_revoked';
+  constructor(keyId: string, version: number | 'all') {
+    super(
+      version === 'all'
+        ? `every version of key ${keyId} is already revoked`
+        : `version ${version} of key ${keyId} is already revoked; revocation cannot be changed or undone`,
+      { keyId, version },
+    );
+  }
+}
+
+export class KeyMaterialReusedError extends KeyDomainError {
+  readonly kind = 'conflict';
+  readonly code = 'key_material_reused';
+  constructor(keyId: string, fingerprint: string) {
+    super(`rotation of key ${keyId} must bring a new key pair, but ${fingerprint} is already one of its versions`, { keyId, fingerprint });
+  }
+}

@@ -1,0 +1,29 @@
+import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { decodeBase64, pae, type DsseEnvelope, type DsseSignature } from './dsse-envelope';
+
+/**
+ * Checks one ECDSA/SHA-256 (or Ed25519) signature over `message` with a PEM
+ * public key. False for any malformed input, never throws.
+ */
+export function verifyMessageSignature(message: Uint8Array, signature: Uint8Array, publicKey: string | KeyObject): boolean {
+  let key: KeyObject;
+  try {
+    key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+  } catch {
+    return false;
+  }
+  try {
+    const algorithm = key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+    return verifySignature(algorithm, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks one DSSE signature of an envelope: the signature over PAE(payloadType, payload). */
+export function verifyDsseSignature(envelope: DsseEnvelope, signature: DsseSignature, publicKey: string | KeyObject): boolean {
+  const payload = decodeBase64(envelope.payload);
+  const sig = decodeBase64(signature.sig);
+  if (payload === null || sig === null || sig.length === 0) return false;
+  return verifyMessageSignature(pae(envelope.payloadType, payload), sig, publicKey);
+}
