@@ -4,8 +4,10 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { SqliteEventStore } from '../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../adapters/read-models/sqlite.read-model-store';
 import { allProjections } from '../projections';
+import { buildAttestations, SUBMISSION_SERVICE, SUBMISSION_WORKER } from './attestations/attestations.composition';
 import { CLOCK, SystemClock } from './clock/system-clock';
 import type { Config } from './config/config';
+import { attestationRoutes } from './http/routes/attestations.routes';
 import { healthRoutes } from './http/routes/health.routes';
 import { keysRoutes } from './http/routes/keys.routes';
 import { signRoutes } from './http/routes/sign.routes';
@@ -71,18 +73,36 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   container.registerInstance(KEY_PROVIDERS, signing.providers);
   container.registerInstance(OBJECT_STORE, signing.archive);
 
+  const attestations = await buildAttestations(
+    config,
+    { store, readModels, archive: signing.archive, clock, logger, metrics },
+    { startWorker: config.submissions.worker, retry: config.submissions.retry },
+  );
+  container.registerInstance(SUBMISSION_SERVICE, attestations.service);
+  container.registerInstance(SUBMISSION_WORKER, attestations.worker);
+
   for (const r of runners) r.start();
 
   const routers: Router[] = [
     healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag }),
     keysRoutes({ keys: signing.keys, store, readModels }),
     signRoutes({ signing: signing.signing, verification: signing.verification, archive: signing.archive }),
+    attestationRoutes({
+      submissions: attestations.service,
+      worker: attestations.worker,
+      signing: signing.signing,
+      archive: signing.archive,
+      readModels,
+      waitMs: config.submissions.waitMs,
+      trustedRoot: () => attestations.trustedRoot(),
+    }),
   ];
 
   return {
     container,
     routers,
     async close() {
+      await attestations.close();
       for (const r of runners) await r.stop();
       await signing.close();
       readModels.close();

@@ -3,19 +3,11 @@
  * that the application layer maps to the service-wide error categories
  * (`src/signing/domain-errors.ts`): invalid → 400, not_found → 404, conflict → 409.
  */
-export type KeyErrorKind = 'invalid' | 'not_found' | 'conflict';
+import { DomainError, type DomainErrorKind } from '../shared/domain-error';
 
-export abstract class KeyDomainError extends Error {
-  abstract readonly code: string;
-  abstract readonly kind: KeyErrorKind;
-  readonly details: Readonly<Record<string, unknown>>;
+export type KeyErrorKind = DomainErrorKind;
 
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super(message);
-    this.name = new.target.name;
-    this.details = details;
-  }
-}
+export abstract class KeyDomainError extends DomainError {}
 
 export class InvalidKeyInputError extends KeyDomainError {
   readonly kind = 'invalid';

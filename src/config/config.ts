@@ -15,6 +15,13 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** /readyz fails when a projection is further than this many events behind the head. */
   readonly readinessMaxLag: number;
+  readonly submissions: {
+    /** How long `POST /api/v1/rekor/entries` waits for the entry before answering 202. */
+    readonly waitMs: number;
+    /** Run the submission worker in this process (`attestor worker` runs it alone). */
+    readonly worker: boolean;
+    readonly retry: { readonly maxAttempts: number; readonly baseDelayMs: number; readonly maxDelayMs: number };
+  };
 }
 
 const Env = z.object({
@@ -30,6 +37,11 @@ const Env = z.object({
   ATTESTOR_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 1mb').default('1mb'),
   ATTESTOR_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   ATTESTOR_READINESS_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
+  ATTESTOR_SUBMIT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
+  ATTESTOR_WORKER: z.enum(['on', 'off']).default('on'),
+  ATTESTOR_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(30),
+  ATTESTOR_RETRY_BASE_MS: z.coerce.number().int().min(1).default(500),
+  ATTESTOR_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
 });
 
 export class ConfigError extends Error {}
@@ -62,6 +74,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auth: { mode: 'none' },
     logLevel: e.ATTESTOR_LOG_LEVEL,
     readinessMaxLag: e.ATTESTOR_READINESS_MAX_LAG,
+    submissions: {
+      waitMs: e.ATTESTOR_SUBMIT_WAIT_MS,
+      worker: e.ATTESTOR_WORKER === 'on',
+      retry: { maxAttempts: e.ATTESTOR_RETRY_MAX_ATTEMPTS, baseDelayMs: e.ATTESTOR_RETRY_BASE_MS, maxDelayMs: e.ATTESTOR_RETRY_MAX_MS },
+    },
   };
 }
 

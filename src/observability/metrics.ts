@@ -29,6 +29,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly submissions = new Counter({
+    name: 'attestor_submission_total',
+    help: 'Submission outcomes per transparency log: logged, retry, rejected, abandoned',
+    labelNames: ['log', 'result'] as const,
+    registers: [this.registry],
+  });
+  readonly rekorSuccess = new Counter({
+    name: 'attestor_rekor_success_total',
+    help: 'Entries logged and verified, per transparency log',
+    labelNames: ['log'] as const,
+    registers: [this.registry],
+  });
+  readonly rekorRetry = new Counter({
+    name: 'attestor_rekor_retry_total',
+    help: 'Failed attempts that will be retried, per transparency log',
+    labelNames: ['log'] as const,
+    registers: [this.registry],
+  });
+  readonly inclusionLatency = new Histogram({
+    name: 'rekor_inclusion_latency_seconds',
+    help: 'From submission request to a verified inclusion proof',
+    labelNames: ['log'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+  readonly verifySeconds = new Histogram({
+    name: 'attestor_verify_seconds',
+    help: 'Latency of a verification (POST /api/v1/verify)',
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly pendingSubmissions = new Gauge({
+    name: 'attestor_pending_submissions',
+    help: 'Submissions with at least one log still waiting for its entry',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'attestor_' });
   }

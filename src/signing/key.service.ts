@@ -11,7 +11,7 @@ import type { Clock } from '../../domain/shared/clock';
 import type { EventStore } from '../ports/event-store';
 import type { KeyProviders, ProvidedKey } from '../ports/key-provider';
 import { eventContext, newEvent, type CommandContext } from './command-context';
-import { translatingDomainErrors } from './domain-errors';
+import { translatingDomainErrors } from '../errors/domain-errors';
 import { keyStream, loadKey } from './key-stream';
 
 export interface CreateKeyRequest {

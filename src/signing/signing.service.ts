@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { streamName } from '../../domain/events/stream-name';
 import type { Position } from '../../domain/events/event';
 import { parseKeyId } from '../../domain/keys/key-id';
@@ -15,7 +16,7 @@ import type { KeyProviders } from '../ports/key-provider';
 import type { ObjectStore } from '../ports/object-store';
 import { eventContext, newEvent, type CommandContext } from './command-context';
 import { PayloadTooLargeError, SignatureSelfCheckError } from './errors';
-import { translatingDomainErrors } from './domain-errors';
+import { translatingDomainErrors } from '../errors/domain-errors';
 import { loadKey } from './key-stream';
 
 export interface SignRequest {
@@ -55,6 +56,7 @@ export function envelopeStream(envelopeDigest: string) {
 export class SigningService {
   private readonly maxPayloadBytes: number;
   private readonly maxKeys: number;
+  private readonly selfCheckKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly store: EventStore,
@@ -103,17 +105,13 @@ export class SigningService {
       fingerprint: version.fingerprint,
       keyRevision: key.eventCount - 1,
     }));
-    const first = signers[0];
-    if (first === undefined) throw new ValidationError('keyIds must list at least one key', {}, 'invalid_sign_request');
+    if (signers.length === 0) throw new ValidationError('keyIds must list at least one key', {}, 'invalid_sign_request');
     const payloadDigest = sha256Hex(payload);
     const data: EnvelopeSignedData = {
       envelopeDigest,
       payloadType,
       payloadDigest,
       subjects,
-      keyId: first.keyId,
-      keyVersion: first.keyVersion,
-      signatureCount: signers.length,
       signers,
       signedAt,
       envelopeSize: bytes.length,
@@ -125,8 +123,27 @@ export class SigningService {
 
   private async signWith(key: KeyRecord, version: KeyVersionRecord, message: Buffer): Promise<Buffer> {
     const signature = await this.providers.get(key.provider).sign(version.providerRef, message);
-    if (!verifyMessageSignature(message, signature, version.publicKeyPem)) throw new SignatureSelfCheckError(key.keyId, version.version);
+    if (!verifyMessageSignature(message, signature, this.selfCheckKey(version.publicKeyPem))) throw new SignatureSelfCheckError(key.keyId, version.version);
     return signature;
+  }
+
+  /**
+   * The self-check's public key, parsed once per PEM: parsing a PEM costs more
+   * than the P-256 signature itself (see docs/performance.md, sign). A PEM that
+   * does not parse is handed on as text, so the check fails as before.
+   */
+  private selfCheckKey(pem: string): KeyObject | string {
+    const cached = this.selfCheckKeys.get(pem);
+    if (cached !== undefined) return cached;
+    let parsed: KeyObject;
+    try {
+      parsed = createPublicKey(pem);
+    } catch {
+      return pem;
+    }
+    if (this.selfCheckKeys.size >= 1024) this.selfCheckKeys.clear();
+    this.selfCheckKeys.set(pem, parsed);
+    return parsed;
   }
 
   private validate(request: SignRequest): { keyIds: string[]; payloadType: string; payload: Buffer } {

@@ -1,11 +1,10 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { foldKeyRegistry, KEY_REGISTRY, type KeyRegistryDocument } from '../../../projections/key-registry/key-registry.projection';
-import { ValidationError } from '../../errors/app-error';
 import type { EventStore } from '../../ports/event-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
-import type { CommandContext } from '../../signing/command-context';
 import type { KeyService } from '../../signing/key.service';
+import { contextOf, parse } from '../request-input';
 import { keyStream } from '../../signing/key-stream';
 
 const ImportBody = z.strictObject({ privateKeyPem: z.string().min(1).optional(), reference: z.string().min(1).max(2048).optional() });
@@ -120,23 +119,6 @@ function publicView(doc: KeyRegistryDocument) {
       retiredAt: v.retiredAt,
       revocation: v.revocation,
     })),
-  };
-}
-
-export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw new ValidationError(`invalid request body: ${problems.join('; ')}`, { problems }, 'invalid_request_body');
-  }
-  return result.data;
-}
-
-export function contextOf(req: Request, res: Response): CommandContext {
-  const requestId: unknown = res.locals['requestId'];
-  return {
-    actor: req.header('x-actor') ?? 'anonymous',
-    ...(typeof requestId === 'string' ? { correlationId: requestId } : {}),
   };
 }
 

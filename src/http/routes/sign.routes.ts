@@ -6,7 +6,7 @@ import { NotFoundError, ValidationError } from '../../errors/app-error';
 import type { ObjectStore } from '../../ports/object-store';
 import type { SigningService } from '../../signing/signing.service';
 import type { VerificationService } from '../../signing/verification.service';
-import { contextOf, parse } from './keys.routes';
+import { contextOf, parse } from '../request-input';
 
 const SignBody = z
   .strictObject({

@@ -1,9 +1,9 @@
-import { KeyDomainError } from '../../domain/keys/key.errors';
-import { ConflictError, NotFoundError, ValidationError } from '../errors/app-error';
+import { DomainError } from '../../domain/shared/domain-error';
+import { ConflictError, NotFoundError, ValidationError } from './app-error';
 
 /** Maps a domain error to the service-wide category with the same code, message and details; anything else passes through. */
 export function toAppError(error: unknown): unknown {
-  if (!(error instanceof KeyDomainError)) return error;
+  if (!(error instanceof DomainError)) return error;
   const details = { ...error.details };
   switch (error.kind) {
     case 'invalid':

@@ -1,0 +1,186 @@
+import { EventEmitter } from 'node:events';
+import type { PendingView } from '../../projections/submissions/submission-view';
+import { SUBMISSIONS } from '../../projections/submissions/submissions.projection';
+import { AppError, UnavailableError, ValidationError } from '../errors/app-error';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import type { ReadModelStore } from '../ports/read-model-store';
+import type { TransparencyLog } from '../ports/transparency-log';
+import type { SubmissionService } from './submission.service';
+
+export interface WorkerOptions {
+  /** Submissions in flight at once, across logs. */
+  readonly concurrency?: number;
+  /** How often the queue is read when nothing pokes the worker. */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * Drains pending submissions: reads the queue from the submissions read
+ * model, submits each due envelope to its log, and records the verified entry
+ * or the failed attempt as events. The events are the truth: before each try
+ * the worker re-reads the submission's stream, so a crash, a second worker or
+ * a stale read model costs at most a harmless duplicate submission (the log
+ * answers 409 with the existing entry).
+ */
+export class SubmissionWorker {
+  private readonly inFlight = new Set<string>();
+  private readonly pausedUntil = new Map<string, number>();
+  private readonly recorded = new EventEmitter();
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking = false;
+  private again = false;
+
+  constructor(
+    private readonly readModels: ReadModelStore,
+    private readonly service: SubmissionService,
+    private readonly logs: ReadonlyMap<string, TransparencyLog>,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly options: WorkerOptions = {},
+  ) {
+    this.recorded.setMaxListeners(0);
+  }
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    while (this.inFlight.size > 0 || this.ticking) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /** Look at the queue now (a submission was just requested). */
+  poke(): void {
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
+  }
+
+  /**
+   * Resolves true once every required log of the submission has its entry,
+   * false when `timeoutMs` passes first (the entry will still be logged).
+   */
+  async waitUntilLogged(submissionId: string, timeoutMs: number): Promise<boolean> {
+    const done = async (): Promise<boolean> => {
+      const record = await this.service.load(submissionId);
+      return record.request.logs.filter((l) => l.required).every((l) => record.logs[l.name]?.status === 'logged');
+    };
+    if (await done()) return true;
+    return new Promise((resolve) => {
+      let settled = false;
+      const finish = (value: boolean): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.recorded.off(submissionId, check);
+        resolve(value);
+      };
+      const check = (): void => {
+        void done().then((ok) => ok && finish(true), () => undefined);
+      };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      this.recorded.on(submissionId, check);
+    });
+  }
+
+  private schedule(ms: number): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), ms);
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      const pending = this.readModels.listDocuments<PendingView>(SUBMISSIONS, { prefix: 'pending:' });
+      this.metrics.pendingSubmissions.set(pending.length);
+      const limit = this.options.concurrency ?? 64;
+      let nextDue = Infinity;
+      for (const { doc } of pending) {
+        for (const [log, due] of Object.entries(doc.due)) {
+          const task = `${doc.submissionId}/${log}`;
+          if (this.inFlight.has(task)) continue;
+          const at = Math.max(due ? Date.parse(due) : 0, this.pausedUntil.get(log) ?? 0);
+          if (at > now) {
+            nextDue = Math.min(nextDue, at);
+            continue;
+          }
+          if (this.inFlight.size >= limit) {
+            nextDue = now;
+            continue;
+          }
+          this.inFlight.add(task);
+          void this.process(doc.submissionId, log).finally(() => {
+            this.inFlight.delete(task);
+            this.poke();
+          });
+        }
+      }
+      const poll = this.options.pollIntervalMs ?? 1000;
+      this.schedule(this.again ? 0 : Math.max(0, Math.min(poll, nextDue - Date.now())));
+      this.again = false;
+    } catch (error) {
+      this.logger.error('submission worker tick failed', { error: error instanceof Error ? error.message : String(error) });
+      this.schedule(this.options.pollIntervalMs ?? 1000);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async process(submissionId: string, logName: string): Promise<void> {
+    const log = this.logs.get(logName);
+    const context = { submissionId, log: logName };
+    try {
+      const record = await this.service.load(submissionId);
+      const progress = record.logs[logName];
+      if (!progress || progress.status !== 'pending') return;
+      // The read model may lag the stream: the stream's own next-attempt time is what counts.
+      if (progress.nextAttemptAt && Date.parse(progress.nextAttemptAt) > Date.now()) return;
+      if (!log) {
+        await this.service.recordAttempt(submissionId, logName, `transparency log ${logName} is not configured in this service`, true);
+        return;
+      }
+      const envelope = await this.service.envelope(record.request.envelopeDigest);
+      const entry = await log.submitDsse(envelope, record.request.verifiers[0] ?? '');
+      const events = await this.service.recordEntry(submissionId, logName, entry);
+      if (events.length > 0) {
+        this.metrics.submissions.inc({ log: logName, result: 'logged' });
+        this.metrics.rekorSuccess.inc({ log: logName });
+        this.metrics.inclusionLatency.observe({ log: logName }, Math.max(0, (Date.now() - Date.parse(record.request.requestedAt)) / 1000));
+        this.logger.info('entry logged', { ...context, uuid: entry.uuid, logIndex: entry.logIndex, created: entry.created });
+      }
+      this.recorded.emit(submissionId);
+    } catch (error) {
+      await this.failed(submissionId, logName, error);
+    }
+  }
+
+  private async failed(submissionId: string, logName: string, error: unknown): Promise<void> {
+    const context = { submissionId, log: logName };
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UnavailableError && error.code.endsWith('breaker_open')) {
+      // The log is known to be down: wait for the breaker instead of writing an attempt per envelope.
+      this.pausedUntil.set(logName, Date.now() + error.retryAfterSeconds * 1000);
+      this.logger.warn('transparency log breaker open; pausing', { ...context, retryAfterSeconds: error.retryAfterSeconds });
+      return;
+    }
+    const retryable = !(error instanceof ValidationError) && !(error instanceof AppError && error.code === 'log_frozen');
+    try {
+      const events = await this.service.recordAttempt(submissionId, logName, message, retryable);
+      const abandoned = events.some((e) => e.type === 'SubmissionAbandoned');
+      const result = abandoned ? 'abandoned' : retryable ? 'retry' : 'rejected';
+      this.metrics.submissions.inc({ log: logName, result });
+      if (result === 'retry') this.metrics.rekorRetry.inc({ log: logName });
+      this.logger.warn('submission attempt failed', { ...context, error: message, result });
+      this.recorded.emit(submissionId);
+    } catch (recordError) {
+      this.logger.error('cannot record a submission attempt', { ...context, error: recordError instanceof Error ? recordError.message : String(recordError) });
+    }
+  }
+}

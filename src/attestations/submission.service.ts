@@ -1,0 +1,151 @@
+import type { LogTarget } from '../../domain/attestations/log-target';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../domain/attestations/retry-policy';
+import type { SubmissionCommand } from '../../domain/attestations/submission.commands';
+import { decide } from '../../domain/attestations/submission.decide';
+import { SubmissionNotFoundError } from '../../domain/attestations/submission.errors';
+import { SUBMISSION_EVENT_SCHEMA_VERSION, type EntryLogged, type SubmissionEvent } from '../../domain/attestations/submission.events';
+import type { SubmissionRecord } from '../../domain/attestations/submission.state';
+import type { Clock } from '../../domain/shared/clock';
+import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
+import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
+import { verifyDsseSignature } from '../../domain/signing/signature-verification';
+import { tlogEntryToJson } from '../../domain/transparency/bundle.write';
+import { ConcurrencyError } from '../errors/concurrency-error';
+import { ValidationError } from '../errors/app-error';
+import { translatingDomainErrors } from '../errors/domain-errors';
+import type { EventStore } from '../ports/event-store';
+import type { ObjectStore } from '../ports/object-store';
+import type { LoggedEntry } from '../ports/transparency-log';
+import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
+import { loadSubmission, submissionStream } from './submission-stream';
+
+export interface SubmitResult {
+  readonly submissionId: string;
+  readonly envelopeDigest: string;
+  /** False when this envelope had been submitted before: nothing new was written. */
+  readonly created: boolean;
+}
+
+/** Finds the PEM public key of a DSSE `keyid` (our keys use the SPKI fingerprint); null when unknown. */
+export type VerifierLookup = (keyid: string) => string | null;
+
+const SYSTEM: CommandContext = { actor: 'system:submission-worker' };
+
+/**
+ * Turns submission commands into events on the submission's stream: reads
+ * the stream, decides, appends at the revision it read, and on a concurrent
+ * write simply decides again (the decider is idempotent).
+ */
+export class SubmissionService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly archive: ObjectStore,
+    private readonly clock: Clock,
+    private readonly logs: readonly LogTarget[],
+    private readonly lookupVerifier: VerifierLookup,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  ) {}
+
+  /**
+   * Accepts a DSSE envelope for logging. Nothing is written unless the
+   * envelope is well formed, carries exactly one signature (a Sigstore bundle
+   * holds one), and that signature verifies with the given or registered key.
+   */
+  async submit(input: unknown, verifierPem: string | undefined, ctx: CommandContext): Promise<SubmitResult> {
+    const parsed = parseEnvelope(input);
+    if (!parsed.ok) throw new ValidationError(`envelope: ${parsed.reason}`, {}, 'invalid_envelope');
+    const envelope = parsed.envelope;
+    if (envelope.signatures.length !== 1) {
+      throw new ValidationError(`envelope carries ${envelope.signatures.length} signatures; submit envelopes with exactly one (a Sigstore bundle holds one)`, {}, 'invalid_envelope');
+    }
+    const signature = envelope.signatures[0]!;
+    const pem = verifierPem ?? this.lookupVerifier(signature.keyid ?? '');
+    if (!pem) {
+      throw new ValidationError(`no key is registered with keyid ${JSON.stringify(signature.keyid ?? '')}: send the signer's PEM public key as "verifier"`, {}, 'unknown_signer');
+    }
+    let verified: boolean;
+    try {
+      verified = verifyDsseSignature(envelope, signature, pem);
+    } catch {
+      throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
+    }
+    if (!verified) throw new ValidationError('the envelope signature does not verify with the signer key', {}, 'signature_invalid');
+    const subjects = subjectsOf(envelope);
+    const { digest } = await this.archive.put(envelopeBytes(envelope));
+    const outcome = await this.execute(digest, { type: 'RequestSubmission', submissionId: digest, envelopeDigest: digest, payloadType: envelope.payloadType, subjects, verifiers: [pem], logs: this.logs }, ctx);
+    return { submissionId: digest, envelopeDigest: digest, created: outcome.length > 0 };
+  }
+
+  recordAttempt(submissionId: string, log: string, error: string, retryable: boolean): Promise<SubmissionEvent[]> {
+    return this.execute(submissionId, { type: 'RecordAttempt', log, error, retryable, jitter: Math.random() }, SYSTEM);
+  }
+
+  recordEntry(submissionId: string, log: string, entry: LoggedEntry): Promise<SubmissionEvent[]> {
+    const data: Omit<EntryLogged['data'], 'submissionId' | 'envelopeDigest' | 'subjects' | 'loggedAt'> = {
+      log,
+      uuid: entry.uuid,
+      logIndex: entry.logIndex,
+      integratedTime: entry.integratedTime ?? null,
+      inclusionProof: {
+        logIndex: entry.inclusionProof.logIndex,
+        rootHash: entry.inclusionProof.rootHash.toString('hex'),
+        treeSize: entry.inclusionProof.treeSize,
+        hashes: entry.inclusionProof.hashes.map((h) => h.toString('hex')),
+      },
+      checkpoint: entry.checkpoint,
+      set: entry.set ? entry.set.toString('base64') : null,
+      tlogEntry: tlogEntryToJson(entry.tlogEntry),
+    };
+    return this.execute(submissionId, { type: 'RecordEntry', entry: data }, SYSTEM);
+  }
+
+  requeue(submissionId: string, log: string, reason: string, ctx: CommandContext): Promise<SubmissionEvent[]> {
+    return this.execute(submissionId, { type: 'Requeue', log, reason }, ctx);
+  }
+
+  async load(submissionId: string): Promise<SubmissionRecord> {
+    const { state } = await loadSubmission(this.store, submissionId);
+    if (!state.exists) throw new SubmissionNotFoundError(submissionId);
+    return state;
+  }
+
+  /** The envelope of a submission, from the archive (its digest is checked on read). */
+  async envelope(envelopeDigest: string): Promise<DsseEnvelope> {
+    const bytes = await this.archive.get(envelopeDigest);
+    if (!bytes) throw new Error(`envelope ${envelopeDigest} is missing from the archive`);
+    const parsed = parseEnvelope(JSON.parse(bytes.toString('utf8')));
+    if (!parsed.ok) throw new Error(`archived envelope ${envelopeDigest} is malformed: ${parsed.reason}`);
+    return parsed.envelope;
+  }
+
+  private execute(submissionId: string, command: SubmissionCommand, ctx: CommandContext): Promise<SubmissionEvent[]> {
+    return translatingDomainErrors(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const { state, revision } = await loadSubmission(this.store, submissionId);
+        if (command.type !== 'RequestSubmission' && !state.exists) throw new SubmissionNotFoundError(submissionId);
+        const now = this.clock.now();
+        const events = decide(command, state, { now, retry: this.retry });
+        if (events.length === 0) return events;
+        const context = eventContext({ correlationId: submissionId, ...ctx }, now);
+        try {
+          await this.store.append(
+            submissionStream(submissionId),
+            events.map((e) => newEvent<string, unknown>(e, SUBMISSION_EVENT_SCHEMA_VERSION, context)),
+            { expectedRevision: revision },
+          );
+          return events;
+        } catch (error) {
+          if (error instanceof ConcurrencyError && attempt < 10) continue;
+          throw error;
+        }
+      }
+    });
+  }
+}
+
+function subjectsOf(envelope: DsseEnvelope): { name: string; digest: Record<string, string> }[] {
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) return [];
+  const statement = parseInTotoStatement(Buffer.from(envelope.payload, 'base64'));
+  if (!statement.ok) throw new ValidationError(`in-toto statement: ${statement.reason}`, {}, 'invalid_statement');
+  return statement.statement.subject.map((s) => ({ name: s.name, digest: { ...s.digest } }));
+}
