@@ -4,6 +4,7 @@ import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { SqliteEventStore } from '../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../adapters/read-models/sqlite.read-model-store';
 import { allProjections } from '../projections';
+import { AttestationVerifier } from './attestations/attestation-verifier';
 import { buildAttestations, SUBMISSION_SERVICE, SUBMISSION_WORKER } from './attestations/attestations.composition';
 import { CLOCK, SystemClock } from './clock/system-clock';
 import type { Config } from './config/config';
@@ -11,6 +12,7 @@ import { attestationRoutes } from './http/routes/attestations.routes';
 import { healthRoutes } from './http/routes/health.routes';
 import { keysRoutes } from './http/routes/keys.routes';
 import { signRoutes } from './http/routes/sign.routes';
+import { verifyRoutes } from './http/routes/verify.routes';
 import { LOGGER, type Logger } from './observability/logger';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
 import { METRICS, Metrics } from './observability/metrics';
@@ -80,6 +82,8 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   );
   container.registerInstance(SUBMISSION_SERVICE, attestations.service);
   container.registerInstance(SUBMISSION_WORKER, attestations.worker);
+  const verifier = new AttestationVerifier(store, readModels, signing.verification, () => attestations.trustedRoot(), clock, metrics);
+  container.registerInstance(AttestationVerifier, verifier);
 
   for (const r of runners) r.start();
 
@@ -96,6 +100,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
       waitMs: config.submissions.waitMs,
       trustedRoot: () => attestations.trustedRoot(),
     }),
+    verifyRoutes({ verifier }),
   ];
 
   return {

@@ -4,6 +4,9 @@ import { canonicalJson } from '../shared/canonical-json';
 import type { DsseV001Request, HashedRekordV002Request } from './entry-request';
 import { verifyPrehashed } from './prehashed-verify';
 
+/** Largest entry a tlog-tiles entry bundle can hold. */
+export const MAX_TILED_ENTRY = 0xffff;
+
 export type EntryKind = 'dsse/0.0.1' | 'hashedrekord/0.0.2';
 
 /** An entry the log has checked and will append: its canonical body is the Merkle leaf. */
@@ -60,7 +63,10 @@ export function acceptHashedRekordV002(req: HashedRekordV002Request): Acceptance
       },
     },
   });
-  return { ok: true, entry: { kind: 'hashedrekord/0.0.2', body: Buffer.from(body) } };
+  const bytes = Buffer.from(body);
+  // tlog-tiles entry bundles prefix each entry with a uint16 length.
+  if (bytes.length > MAX_TILED_ENTRY) return { ok: false, reason: `entry body is ${bytes.length} bytes; tlog-tiles entry bundles hold at most ${MAX_TILED_ENTRY}` };
+  return { ok: true, entry: { kind: 'hashedrekord/0.0.2', body: bytes } };
 }
 
 function safeVerify(key: KeyObject, data: Buffer, sig: Buffer): boolean {

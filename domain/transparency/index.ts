@@ -29,4 +29,14 @@ export { bundleToJson, tlogEntryToJson } from './bundle.write';
 export { parseTrustedRoot, findTransparencyLog, type TrustedRoot, type TransparencyLog } from './trusted-root';
 export { verifyBundle, type VerifyBundleOptions } from './bundle.verify';
 export { firstFailure, type Check, type Verdict } from './verification-check';
+export { matchEntryBody, paeOf } from './tlog-body.match';
+export {
+  rekorV1EntryFromResponse,
+  tlogEntryFromRekorV1,
+  tlogEntryFromRekorV2,
+  kindVersionOf,
+  bundleForDsse,
+  type RekorV1Entry,
+  type DsseEnvelopeJson,
+} from './bundle.from-rekor';
 export type { Result } from './result';

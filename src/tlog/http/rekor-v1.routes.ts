@@ -73,6 +73,7 @@ export function rekorV1Routes(log: LocalLog): Router {
     const id = String(req.params['id']).toLowerCase();
     if (!UUID.test(id) && !ENTRY_ID.test(id)) throw new ValidationError('entry id must be a 64-hex UUID or an 80-hex entry ID', {}, 'invalid_parameter');
     const uuid = id.slice(-64);
+    if (id.length === 80 && id.slice(0, 16) !== treeHex) throw new NotFoundError(`entry ID ${id} names tree ${id.slice(0, 16)}, this log is ${treeHex}`, { message: 'entry not found' }, 'entry_not_found');
     const leaf = log.leafByUuid(uuid);
     if (!leaf) throw new NotFoundError(`no entry with UUID ${uuid}`, { message: 'entry not found' }, 'entry_not_found');
     res.json({ [uuid]: rekorV1Entry(log, leaf) });

@@ -1,0 +1,34 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
+import { bundleForDsse } from '../../domain/transparency';
+import { ValidationError } from '../../src/errors/app-error';
+import type { SubmittedEntry, TransparencyLog } from '../../src/ports/transparency-log';
+
+export interface LoggedDsse extends SubmittedEntry {
+  /** A v0.3 Sigstore bundle (proto-JSON) of the envelope and its verified entry. */
+  readonly bundle: Record<string, unknown>;
+}
+
+/**
+ * Logs a DSSE envelope and returns the verified entry with its bundle: the
+ * one call the attestation pipeline needs. The bundle's public-key hint is
+ * `publicKeyHint`, else the signature's keyid, else the hex SHA-256 of the
+ * signer's DER SubjectPublicKeyInfo.
+ */
+export async function logDsse(
+  log: TransparencyLog,
+  envelope: DsseEnvelope,
+  signerPublicKeyPem: string,
+  options: { readonly publicKeyHint?: string } = {},
+): Promise<LoggedDsse> {
+  const entry = await log.submitDsse(envelope, signerPublicKeyPem);
+  const hint = options.publicKeyHint ?? (envelope.signatures[0]?.keyid || spkiSha256(signerPublicKeyPem));
+  const bundle = bundleForDsse(envelope, entry.tlogEntry, { publicKeyHint: hint });
+  // submitDsse already refused envelopes a bundle cannot hold; this is belt and braces.
+  if (!bundle.ok) throw new ValidationError(`cannot build a bundle: ${bundle.reason}`, {}, 'invalid_envelope');
+  return { ...entry, bundle: bundle.value };
+}
+
+function spkiSha256(pem: string): string {
+  return createHash('sha256').update(createPublicKey(pem).export({ format: 'der', type: 'spki' })).digest('hex');
+}

@@ -1,0 +1,267 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import {
+  evaluatePolicy,
+  policyDigest as digestOfPolicy,
+  type VerificationFacts,
+  type VerificationPolicy,
+} from '../../domain/attestations/verification-policy';
+import { VERIFICATION_EVENT_SCHEMA_VERSION, type VerificationPerformed } from '../../domain/attestations/verification.events';
+import { streamName } from '../../domain/events/stream-name';
+import { canonicalJson } from '../../domain/shared/canonical-json';
+import type { Clock } from '../../domain/shared/clock';
+import { envelopeDigest, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
+import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
+import { verifyDsseSignature } from '../../domain/signing/signature-verification';
+import { parseBundle } from '../../domain/transparency/bundle';
+import { verifyBundle } from '../../domain/transparency/bundle.verify';
+import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-cache/entry-cache.projection';
+import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
+import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
+import { TRUST_STATE, TRUST_STATE_KEY, type TrustStateDoc } from '../../projections/trust-state/trust-state.projection';
+import { ValidationError } from '../errors/app-error';
+import type { Metrics } from '../observability/metrics';
+import type { EventStore } from '../ports/event-store';
+import type { ReadModelStore } from '../ports/read-model-store';
+import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
+import type { VerificationService } from '../signing/verification.service';
+
+export interface VerifyCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+export interface VerifyResult {
+  readonly verified: boolean;
+  readonly outcome: 'verified' | 'failed' | 'warned';
+  readonly envelopeDigest: string;
+  readonly policyDigest: string;
+  readonly mode: 'deny' | 'warn';
+  readonly checks: readonly VerifyCheck[];
+  /** True when this answer came from the cache (same envelope, policy and trust state). */
+  readonly cached: boolean;
+}
+
+export interface VerifyInput {
+  readonly envelope?: unknown;
+  readonly bundle?: unknown;
+  /** PEM key of a signer not in the key registry. */
+  readonly verifier?: string;
+}
+
+interface Candidate {
+  readonly log: string;
+  readonly bundle: Record<string, unknown>;
+  readonly loggedAt: string;
+  readonly integratedTime: number | null;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * `POST /api/v1/verify`: the signatures against the key registry as of
+ * signing time, every transparency-log proof (inclusion, checkpoint, SET,
+ * entry↔envelope), and the policy. Every verification is recorded as a
+ * `VerificationPerformed` event; results are cached per (envelope, policy,
+ * trust state), so a key rotation or revocation invalidates them.
+ */
+export class AttestationVerifier {
+  private readonly cache = new Map<string, Omit<VerifyResult, 'cached'>>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly readModels: ReadModelStore,
+    private readonly signatures: VerificationService,
+    private readonly trustedRoot: () => Record<string, unknown>,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async verify(input: VerifyInput, policy: VerificationPolicy, ctx: CommandContext): Promise<VerifyResult> {
+    const end = this.metrics.verifySeconds.startTimer();
+    try {
+      const { envelope, candidates } = this.candidatesOf(input);
+      const digest = envelopeDigest(envelope);
+      const pDigest = digestOfPolicy(policy);
+      const root = this.trustedRoot();
+      const cacheKey = `${digest}|${pDigest}|${this.trustVersion()}|${sha(canonicalJson(root))}|${candidates.length}|${input.verifier ?? ''}`;
+      let result = this.cache.get(cacheKey);
+      const hit = result !== undefined;
+      if (!result) {
+        result = await this.evaluate(envelope, digest, candidates, input.verifier, policy, pDigest, root);
+        if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(cacheKey, result);
+      }
+      await this.record(envelope, result, ctx);
+      return { ...result, cached: hit };
+    } finally {
+      end();
+    }
+  }
+
+  private trustVersion(): string {
+    return this.readModels.getDocument<TrustStateDoc>(TRUST_STATE, TRUST_STATE_KEY)?.version ?? '0';
+  }
+
+  /** The envelope, and one bundle per log entry to check: from the given bundle, or from the entry cache. */
+  private candidatesOf(input: VerifyInput): { envelope: DsseEnvelope; candidates: Candidate[] } {
+    if ((input.envelope === undefined) === (input.bundle === undefined)) {
+      throw new ValidationError('give exactly one of envelope (a DSSE envelope) or bundle (a Sigstore bundle)', {}, 'invalid_request_body');
+    }
+    if (input.bundle !== undefined) {
+      const parsed = parseBundle(input.bundle);
+      if (!parsed.ok) throw new ValidationError(`bundle: ${parsed.reason}`, {}, 'invalid_bundle');
+      const content = parsed.value.content;
+      if (content.$case !== 'dsseEnvelope') throw new ValidationError('bundle must carry a DSSE envelope', {}, 'invalid_bundle');
+      const d = content.dsseEnvelope;
+      const envelope: DsseEnvelope = {
+        payload: d.payload.toString('base64'),
+        payloadType: d.payloadType,
+        signatures: d.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig.toString('base64') })),
+      };
+      const entry = parsed.value.verificationMaterial.tlogEntries[0];
+      return {
+        envelope,
+        candidates: [
+          {
+            log: entry ? entry.logId.toString('base64') : 'bundle',
+            bundle: input.bundle as Record<string, unknown>,
+            loggedAt: entry && entry.integratedTime > 0 ? new Date(entry.integratedTime * 1000).toISOString() : '',
+            integratedTime: entry && entry.integratedTime > 0 ? entry.integratedTime : null,
+          },
+        ],
+      };
+    }
+    const parsed = parseEnvelope(input.envelope);
+    if (!parsed.ok) throw new ValidationError(`envelope: ${parsed.reason}`, {}, 'invalid_envelope');
+    const envelope = parsed.envelope;
+    const refs = this.readModels.listDocuments<EntryRef>(ENTRY_CACHE, { prefix: envelopePrefix(envelopeDigest(envelope)) });
+    const candidates = refs.flatMap(({ doc }): Candidate[] => {
+      const entry = this.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid));
+      if (!entry) return [];
+      const signature = envelope.signatures[0];
+      return [
+        {
+          log: entry.log,
+          bundle: {
+            mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+            verificationMaterial: { publicKey: { hint: signature?.keyid ?? '' }, tlogEntries: [entry.tlogEntry] },
+            dsseEnvelope: { payload: envelope.payload, payloadType: envelope.payloadType, signatures: [{ sig: signature?.sig ?? '', keyid: signature?.keyid ?? '' }] },
+          },
+          loggedAt: entry.integratedTime ? new Date(entry.integratedTime * 1000).toISOString() : entry.loggedAt,
+          integratedTime: entry.integratedTime,
+        },
+      ];
+    });
+    return { envelope, candidates };
+  }
+
+  private async evaluate(
+    envelope: DsseEnvelope,
+    digest: string,
+    candidates: readonly Candidate[],
+    verifierPem: string | undefined,
+    policy: VerificationPolicy,
+    pDigest: string,
+    trustedRoot: Record<string, unknown>,
+  ): Promise<Omit<VerifyResult, 'cached'>> {
+    const checks: VerifyCheck[] = [];
+    const signedAt = candidates.find((c) => c.loggedAt)?.loggedAt ?? this.clock.now();
+
+    // Signatures, against the key registry as it stood at signing time (or the given key).
+    const validSigners: { keyId: string | null; keyid: string }[] = [];
+    const verdict = await this.signatures.verifyAt(envelope, signedAt);
+    for (const [i, s] of verdict.signatures.entries()) {
+      if (s.valid) {
+        validSigners.push({ keyId: s.keyId, keyid: s.keyid });
+        checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${signedAt}` });
+      } else if (s.reason === 'unknown_keyid' && verifierPem) {
+        const sig = envelope.signatures[i]!;
+        let ok = false;
+        try {
+          ok = verifyDsseSignature(envelope, sig, verifierPem);
+        } catch {
+          throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
+        }
+        if (ok) validSigners.push({ keyId: null, keyid: s.keyid });
+        checks.push({ name: `signature[${i}]`, ok, ...(ok ? { reason: 'verified with the given verifier key' } : { reason: 'does not verify with the given verifier key' }) });
+      } else {
+        checks.push({ name: `signature[${i}]`, ok: false, reason: `${s.reason ?? 'invalid'}: ${s.message ?? ''}`.trim() });
+      }
+    }
+
+    // Transparency-log proofs: our own verifier, on each entry as a bundle.
+    const verifiedLogs: string[] = [];
+    const loggedAt: string[] = [];
+    if (candidates.length === 0) checks.push({ name: 'tlog', ok: false, reason: 'no transparency-log entry is known for this envelope' });
+    const publicKey = this.publicKeyFor(envelope, verifierPem);
+    for (const c of candidates) {
+      const result = verifyBundle(c.bundle, { trustedRoot, ...(publicKey ? { publicKey } : {}), now: new Date(Date.parse(this.clock.now())) });
+      const tlogChecks = result.checks.filter((k) => k.name.startsWith('tlog') || k.name === 'bundle.parse' || k.name === 'trusted-root.parse');
+      for (const k of tlogChecks) checks.push({ name: `${c.log}:${k.name}`, ok: k.ok, ...(k.reason ? { reason: k.reason } : {}) });
+      if (tlogChecks.length > 0 && tlogChecks.every((k) => k.ok)) {
+        verifiedLogs.push(c.log);
+        if (c.loggedAt) loggedAt.push(c.loggedAt);
+      }
+    }
+    const envelopeMatches = candidates.length > 0;
+    if (envelopeMatches) checks.push({ name: 'envelope-entry-match', ok: checks.filter((k) => k.name.endsWith('tlog.body')).every((k) => k.ok) });
+
+    const facts: VerificationFacts = { verifiedLogs, validSigners, loggedAt, issuers: [], witnessCosignatures: null };
+    const policyChecks = evaluatePolicy(policy, facts, this.clock.now());
+    const crypto = checks.every((k) => k.ok);
+    const policyOk = policyChecks.every((k) => k.ok);
+    const outcome = !crypto ? 'failed' : policyOk ? 'verified' : policy.mode === 'warn' ? 'warned' : 'failed';
+    return {
+      verified: outcome !== 'failed',
+      outcome,
+      envelopeDigest: digest,
+      policyDigest: pDigest,
+      mode: policy.mode,
+      checks: [...checks, ...policyChecks],
+    };
+  }
+
+  /** The public key a managed-key bundle is verified with: the given PEM, or the registered key of the signature's keyid. */
+  private publicKeyFor(envelope: DsseEnvelope, verifierPem: string | undefined): ReturnType<typeof createPublicKey> | null {
+    const keyid = envelope.signatures[0]?.keyid ?? '';
+    for (const { doc } of this.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY)) {
+      const v = doc.versions.find((x) => x.fingerprint === keyid);
+      if (v) return createPublicKey(v.publicKeyPem);
+    }
+    try {
+      return verifierPem ? createPublicKey(verifierPem) : null;
+    } catch {
+      throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
+    }
+  }
+
+  private async record(envelope: DsseEnvelope, result: Omit<VerifyResult, 'cached'>, ctx: CommandContext): Promise<void> {
+    const now = this.clock.now();
+    const event: VerificationPerformed = {
+      type: 'VerificationPerformed',
+      data: {
+        subject: subjectOf(envelope) ?? `sha256:${result.envelopeDigest}`,
+        envelopeDigest: result.envelopeDigest,
+        policyDigest: result.policyDigest,
+        outcome: result.outcome,
+        failedChecks: result.checks.filter((c) => !c.ok).map((c) => c.name),
+        verifiedAt: now,
+      },
+    };
+    await this.store.append(streamName('verification', result.envelopeDigest), [newEvent(event, VERIFICATION_EVENT_SCHEMA_VERSION, eventContext(ctx, now))], {
+      expectedRevision: 'any',
+    });
+  }
+}
+
+function subjectOf(envelope: DsseEnvelope): string | null {
+  if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) return null;
+  const s = parseInTotoStatement(Buffer.from(envelope.payload, 'base64'));
+  const digest = s.ok ? s.statement.subject[0]?.digest['sha256'] : undefined;
+  return digest ? `sha256:${digest}` : null;
+}
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
