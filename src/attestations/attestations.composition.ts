@@ -46,7 +46,7 @@ export async function buildAttestations(
   options: AttestationOptions,
 ): Promise<AttestationComponents> {
   let localLog: RunningTlog | null = null;
-  let logConfigs = loadLogConfigs();
+  let logConfigs = loadLogConfigs(config.transparencyLogs);
   if (!logConfigs) {
     localLog = await startTlogServer({ dir: join(config.dataDir, 'tlog'), name: 'tlog.attestor.local', host: '127.0.0.1', port: 0, logger: deps.logger });
     const trustedRoot = JSON.stringify(localLog.logs.trustedRoot());
@@ -55,7 +55,14 @@ export async function buildAttestations(
   const logs = new Map<string, TransparencyLog>();
   for (const c of logConfigs) {
     const trust = trustFromTrustedRoot(c.trustedRoot, { api: c.api });
-    logs.set(c.name, c.api === 'v1' ? new RekorV1Log({ url: c.url, trust, id: c.name }) : new RekorV2Log({ url: c.url, trust, id: c.name }));
+    const options = {
+      url: c.url,
+      trust,
+      id: c.name,
+      ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
+      ...(c.breakerResetMs === undefined ? {} : { breaker: { resetTimeoutMs: c.breakerResetMs } }),
+    };
+    logs.set(c.name, c.api === 'v1' ? new RekorV1Log(options) : new RekorV2Log(options));
   }
   const lookupVerifier = (keyid: string): string | null => {
     if (!keyid) return null;
@@ -84,6 +91,7 @@ export async function buildAttestations(
     trustedRoot: () => mergeTrustedRoots(logConfigs.map((c) => JSON.parse(c.trustedRoot) as Record<string, unknown>)),
     async close() {
       await worker.stop();
+      for (const log of logs.values()) (log as { close?: () => void }).close?.();
       await localLog?.close();
     },
   };

@@ -9,6 +9,7 @@ import type { Clock } from '../../domain/shared/clock';
 import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
+import { keyFromPem } from '../../domain/tlog/entry-request';
 import { tlogEntryToJson } from '../../domain/transparency/bundle.write';
 import { ConcurrencyError } from '../errors/concurrency-error';
 import { ValidationError } from '../errors/app-error';
@@ -63,13 +64,9 @@ export class SubmissionService {
     if (!pem) {
       throw new ValidationError(`no key is registered with keyid ${JSON.stringify(signature.keyid ?? '')}: send the signer's PEM public key as "verifier"`, {}, 'unknown_signer');
     }
-    let verified: boolean;
-    try {
-      verified = verifyDsseSignature(envelope, signature, pem);
-    } catch {
-      throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
-    }
-    if (!verified) throw new ValidationError('the envelope signature does not verify with the signer key', {}, 'signature_invalid');
+    const key = keyFromPem(pem);
+    if (!key) throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
+    if (!verifyDsseSignature(envelope, signature, key)) throw new ValidationError('the envelope signature does not verify with the signer key', {}, 'signature_invalid');
     const subjects = subjectsOf(envelope);
     const { digest } = await this.archive.put(envelopeBytes(envelope));
     const outcome = await this.execute(digest, { type: 'RequestSubmission', submissionId: digest, envelopeDigest: digest, payloadType: envelope.payloadType, subjects, verifiers: [pem], logs: this.logs }, ctx);

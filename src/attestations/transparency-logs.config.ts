@@ -11,6 +11,10 @@ export interface LogConfig {
   readonly required: boolean;
   /** A Sigstore trusted root (JSON text) that lists the log's key. */
   readonly trustedRoot: string;
+  /** Per-request timeout; the default suits Rekor (v2 answers only after a checkpoint). */
+  readonly timeoutMs?: number;
+  /** How long an open circuit breaker fails fast before trying the log again. */
+  readonly breakerResetMs?: number;
 }
 
 const LogConfigSchema = z.object({
@@ -19,6 +23,8 @@ const LogConfigSchema = z.object({
   url: z.string().url(),
   required: z.boolean().optional(),
   trustedRoot: z.string().min(1, 'path of a trusted_root.json listing the log key'),
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  breakerResetMs: z.number().int().min(100).max(3_600_000).optional(),
 });
 
 /**
@@ -26,8 +32,7 @@ const LogConfigSchema = z.object({
  * trustedRoot: path}`; the first log is required unless said otherwise.
  * Unset, the service runs its own local log (returns null).
  */
-export function loadLogConfigs(env: NodeJS.ProcessEnv = process.env): LogConfig[] | null {
-  const text = env['ATTESTOR_TLOGS'];
+export function loadLogConfigs(text: string | null): LogConfig[] | null {
   if (!text) return null;
   let json: unknown;
   try {
@@ -46,6 +51,14 @@ export function loadLogConfigs(env: NodeJS.ProcessEnv = process.env): LogConfig[
     } catch {
       throw new ConfigError(`ATTESTOR_TLOGS[${i}].trustedRoot: cannot read ${l.trustedRoot}`);
     }
-    return { name: l.name, api: l.api, url: l.url, required: l.required ?? i === 0, trustedRoot };
+    return {
+      name: l.name,
+      api: l.api,
+      url: l.url,
+      required: l.required ?? i === 0,
+      trustedRoot,
+      ...(l.timeoutMs === undefined ? {} : { timeoutMs: l.timeoutMs }),
+      ...(l.breakerResetMs === undefined ? {} : { breakerResetMs: l.breakerResetMs }),
+    };
   });
 }

@@ -15,6 +15,8 @@ export interface Config {
   readonly logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** /readyz fails when a projection is further than this many events behind the head. */
   readonly readinessMaxLag: number;
+  /** `ATTESTOR_TLOGS`: the transparency logs as JSON (see src/attestations/transparency-logs.config.ts); null: the embedded local log. */
+  readonly transparencyLogs: string | null;
   readonly submissions: {
     /** How long `POST /api/v1/rekor/entries` waits for the entry before answering 202. */
     readonly waitMs: number;
@@ -37,6 +39,7 @@ const Env = z.object({
   ATTESTOR_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/i, 'a size such as 1mb').default('1mb'),
   ATTESTOR_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   ATTESTOR_READINESS_MAX_LAG: z.coerce.number().int().min(0).default(10_000),
+  ATTESTOR_TLOGS: z.string().optional(),
   ATTESTOR_SUBMIT_WAIT_MS: z.coerce.number().int().min(0).max(120_000).default(5_000),
   ATTESTOR_WORKER: z.enum(['on', 'off']).default('on'),
   ATTESTOR_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10_000).default(30),
@@ -74,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     auth: { mode: 'none' },
     logLevel: e.ATTESTOR_LOG_LEVEL,
     readinessMaxLag: e.ATTESTOR_READINESS_MAX_LAG,
+    transparencyLogs: e.ATTESTOR_TLOGS ?? null,
     submissions: {
       waitMs: e.ATTESTOR_SUBMIT_WAIT_MS,
       worker: e.ATTESTOR_WORKER === 'on',
