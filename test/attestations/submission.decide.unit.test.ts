@@ -48,9 +48,9 @@ test('requesting a submission records it once; asking again decides nothing', (t
 });
 
 test('a submission needs at least one required log, each named once', (t) => {
-  t.throws(() => decide({ ...request, type: 'RequestSubmission', logs: [{ name: 'm', required: false }] } as SubmissionCommand, NO_SUBMISSION, ctx), { instanceOf: InvalidSubmissionError });
-  t.throws(() => decide({ ...request, type: 'RequestSubmission', logs: [{ name: 'a', required: true }, { name: 'a', required: true }] } as SubmissionCommand, NO_SUBMISSION, ctx), { message: /listed twice/ });
-  t.throws(() => decide({ ...request, type: 'RequestSubmission', envelopeDigest: 'nope' } as SubmissionCommand, NO_SUBMISSION, ctx), { message: /hex SHA-256/ });
+  t.throws(() => decide({ ...request, type: 'RequestSubmission', logs: [{ name: 'm', required: false }] }, NO_SUBMISSION, ctx), { instanceOf: InvalidSubmissionError });
+  t.throws(() => decide({ ...request, type: 'RequestSubmission', logs: [{ name: 'a', required: true }, { name: 'a', required: true }] }, NO_SUBMISSION, ctx), { message: /listed twice/ });
+  t.throws(() => decide({ ...request, type: 'RequestSubmission', envelopeDigest: 'nope' }, NO_SUBMISSION, ctx), { message: /hex SHA-256/ });
 });
 
 test('a failed attempt schedules the next one with jittered exponential backoff', (t) => {
