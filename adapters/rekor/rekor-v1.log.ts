@@ -23,6 +23,8 @@ export interface RekorLogOptions {
   readonly userAgent?: string;
   /** Test seam for the backoff sleep. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Told of every retry the client makes on its own (for metrics). */
+  readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number }) => void;
 }
 
 const logInfoSchema = z.object({
@@ -55,6 +57,7 @@ export class RekorV1Log implements TransparencyLog {
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.breaker ? { breaker: options.breaker } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
     const http = new RekorHttp({
       url: options.url,

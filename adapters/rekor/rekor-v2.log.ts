@@ -41,6 +41,7 @@ export class RekorV2Log implements TransparencyLog {
       ...(options.retry ? { retry: options.retry } : {}),
       ...(options.breaker ? { breaker: options.breaker } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
     });
     const http = new RekorHttp({
       url: options.url,

@@ -59,6 +59,7 @@ export async function buildAttestations(
       url: c.url,
       trust,
       id: c.name,
+      onRetry: () => deps.metrics.rekorRetry.inc({ log: c.name }),
       ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
       ...(c.breakerResetMs === undefined ? {} : { breaker: { resetTimeoutMs: c.breakerResetMs } }),
     };

@@ -167,6 +167,8 @@ export class SubmissionWorker {
     if (error instanceof UnavailableError && error.code.endsWith('breaker_open')) {
       // The log is known to be down: wait for the breaker instead of writing an attempt per envelope.
       this.pausedUntil.set(logName, Date.now() + error.retryAfterSeconds * 1000);
+      this.metrics.submissions.inc({ log: logName, result: 'deferred' });
+      this.metrics.rekorRetry.inc({ log: logName });
       this.logger.warn('transparency log breaker open; pausing', { ...context, retryAfterSeconds: error.retryAfterSeconds });
       return;
     }

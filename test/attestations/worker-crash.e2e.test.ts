@@ -1,0 +1,88 @@
+import test from 'ava';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import winston from 'winston';
+import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
+import { startTlogServer } from '../../src/tlog/tlog-server';
+import { aKey, aStatementFor, getJson, postJson } from '../support/api';
+import { startFaultProxy } from '../support/fault-proxy';
+import { tempDir } from '../support/temp-dir';
+
+const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** `attestor serve` as a separate process, so it can be killed for real. */
+async function serve(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'serve'], {
+    env: { ...process.env, ...env, ATTESTOR_PORT: '0', ATTESTOR_LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const m = /serving on (http:\/\/\S+)/.exec(line);
+      if (m) ok(m[1]!);
+    });
+    child.once('exit', (code) => fail(new Error(`attestor serve exited with ${code}`)));
+  });
+  return { url, child };
+}
+
+test('a service killed with SIGKILL mid-drain resumes from its events and logs every submission exactly once', async (t) => {
+  const dir = tempDir(t);
+  const log = await startTlogServer({ dir: join(dir, 'log'), name: 'crash.log.test', host: '127.0.0.1', port: 0, logger: winston.createLogger({ silent: true }) });
+  t.teardown(() => log.close());
+  const proxy = await startFaultProxy(t, log.url);
+  const trust = join(dir, 'trusted_root.json');
+  writeFileSync(trust, JSON.stringify(log.logs.trustedRoot()));
+  const env = {
+    ATTESTOR_DATA_DIR: join(dir, 'data'),
+    ATTESTOR_TLOGS: JSON.stringify([{ name: 'primary', api: 'v1', url: proxy.url, trustedRoot: trust, timeoutMs: 2000, breakerResetMs: 300 }]),
+    ATTESTOR_SUBMIT_WAIT_MS: '0',
+    ATTESTOR_RETRY_BASE_MS: '50',
+    ATTESTOR_RETRY_MAX_MS: '250',
+    ATTESTOR_RETRY_MAX_ATTEMPTS: '1000',
+  };
+
+  // The log is down while the queue fills, then comes back slowly: the kill lands mid-drain.
+  await proxy.set({ kind: 'status', status: 503 });
+  const first = await serve(env);
+  t.teardown(() => void first.child.kill('SIGKILL'));
+  const key = await aKey(first.url);
+  const ids: string[] = [];
+  for (let i = 0; i < 120; i++) {
+    const res = await postJson(`${first.url}/api/v1/rekor/entries`, { sign: { keyId: key.keyId, statement: aStatementFor(`c${i}`, hex(`c${i}`)) } });
+    t.is(res.status, 202);
+    ids.push(String(res.body['submissionId']));
+  }
+  await proxy.set({ kind: 'pass', delayMs: 150 });
+  const treeSize = async (): Promise<number> => Number((await getJson(`${log.url}/api/v1/log`)).body['treeSize']);
+  while ((await treeSize()) < 10) await new Promise((r) => setTimeout(r, 5));
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const atKill = await treeSize();
+  t.log(`killed with ${atKill} of ${ids.length} entries in the log`);
+  t.true(atKill < ids.length, 'the kill came before the drain ended');
+
+  await proxy.set({ kind: 'pass' });
+  const second = await serve(env);
+  t.teardown(() => void second.child.kill('SIGKILL'));
+  const deadline = Date.now() + 60_000;
+  for (const id of ids) {
+    while ((await getJson(`${second.url}/api/v1/submissions/${id}`)).body['status'] !== 'logged') {
+      if (Date.now() > deadline) throw new Error(`submission ${id} never logged`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  second.child.kill('SIGTERM');
+  await new Promise((r) => second.child.once('exit', r));
+
+  t.is(await treeSize(), ids.length, 'the log holds each envelope once');
+  const store = SqliteEventStore.open(join(dir, 'data', 'events.sqlite'));
+  t.teardown(() => store.close());
+  const logged = await store.readAll({ filter: { eventTypePrefixes: ['EntryLogged'] } });
+  t.is(logged.length, ids.length, 'one EntryLogged per submission');
+  t.is(new Set(logged.map((e) => (e.data as { submissionId: string }).submissionId)).size, ids.length);
+});
