@@ -20,7 +20,7 @@ async function serve(env: Record<string, string>): Promise<{ url: string; child:
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((ok, fail) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       const m = /serving on (http:\/\/\S+)/.exec(line);
       if (m) ok(m[1]!);
