@@ -18,7 +18,7 @@ import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-c
 import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
 import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
 import { TRUST_STATE, TRUST_STATE_KEY, type TrustStateDoc } from '../../projections/trust-state/trust-state.projection';
-import { ValidationError } from '../errors/app-error';
+import { NotFoundError, ValidationError } from '../errors/app-error';
 import type { Metrics } from '../observability/metrics';
 import type { EventStore } from '../ports/event-store';
 import type { ReadModelStore } from '../ports/read-model-store';
@@ -84,7 +84,9 @@ export class AttestationVerifier {
       const digest = envelopeDigest(envelope);
       const pDigest = digestOfPolicy(policy);
       const root = this.trustedRoot();
-      const cacheKey = `${digest}|${pDigest}|${this.trustVersion()}|${sha(canonicalJson(root))}|${candidates.length}|${input.verifier ?? ''}`;
+      // Everything the answer depends on is in the key: the entries as given (a bundle may be tampered with), not only the envelope.
+      const evidence = sha(canonicalJson(candidates.map((c) => c.bundle)));
+      const cacheKey = `${digest}|${pDigest}|${this.trustVersion()}|${sha(canonicalJson(root))}|${evidence}|${sha(input.verifier ?? '')}`;
       let result = this.cache.get(cacheKey);
       const hit = result !== undefined;
       if (!result) {
@@ -166,15 +168,21 @@ export class AttestationVerifier {
     trustedRoot: Record<string, unknown>,
   ): Promise<Omit<VerifyResult, 'cached'>> {
     const checks: VerifyCheck[] = [];
-    const signedAt = candidates.find((c) => c.loggedAt)?.loggedAt ?? this.clock.now();
+    // Signed here: the signing record says when, and which registry revision authorised it.
+    // Signed elsewhere: the log's integration time bounds the signing time from above
+    // (integratedTime is whole seconds, so the end of that second).
+    const integrated = candidates.map((c) => c.integratedTime).find((x): x is number => x !== null);
+    const signedAt = integrated !== undefined ? new Date(integrated * 1000 + 999).toISOString() : (candidates.find((c) => c.loggedAt)?.loggedAt ?? this.clock.now());
 
-    // Signatures, against the key registry as it stood at signing time (or the given key).
     const validSigners: { keyId: string | null; keyid: string }[] = [];
-    const verdict = await this.signatures.verifyAt(envelope, signedAt);
+    const verdict = await this.signatures.verifyStored(digest).catch((error: unknown) => {
+      if (error instanceof NotFoundError) return this.signatures.verifyAt(envelope, signedAt);
+      throw error;
+    });
     for (const [i, s] of verdict.signatures.entries()) {
       if (s.valid) {
         validSigners.push({ keyId: s.keyId, keyid: s.keyid });
-        checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${signedAt}` });
+        checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${verdict.signedAt}` });
       } else if (s.reason === 'unknown_keyid' && verifierPem) {
         const sig = envelope.signatures[i]!;
         let ok = false;
