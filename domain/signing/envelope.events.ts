@@ -1,7 +1,8 @@
 import type { StatementSubject } from './in-toto-statement';
 
 export const ENVELOPE_SIGNED = 'EnvelopeSigned';
-export const ENVELOPE_EVENT_SCHEMA_VERSION = 1;
+/** v2: `signers[]` only (v1 also had top-level keyId/keyVersion/signatureCount; see migrations/events/). */
+export const ENVELOPE_EVENT_SCHEMA_VERSION = 2;
 
 /** One key's part in a signing. */
 export interface EnvelopeSigner {
@@ -21,10 +22,7 @@ export interface EnvelopeSignedData {
   readonly payloadDigest: string;
   /** In-toto subjects (name and digests), empty for other payload types. */
   readonly subjects: readonly StatementSubject[];
-  /** The first signer (also in `signers`), kept as top-level fields for simple queries. */
-  readonly keyId: string;
-  readonly keyVersion: number;
-  readonly signatureCount: number;
+  /** Every key that signed, in signature order (at least one). */
   readonly signers: readonly EnvelopeSigner[];
   readonly signedAt: string;
   /** Size of the archived envelope bytes. */

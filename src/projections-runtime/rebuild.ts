@@ -30,24 +30,41 @@ export async function rebuildProjection(
   projection: Projection,
   options: { until?: Position; onProgress?: (p: RebuildProgress) => void } = {},
 ): Promise<RebuildResult> {
+  const [result] = await rebuildProjections(store, readModels, [projection], options);
+  if (result === undefined) throw new Error(`rebuild of ${projection.name} produced no result`);
+  return result;
+}
+
+/**
+ * Rebuilds several read models in one pass over the store (each page of
+ * events is folded into every projection), up to the head as it was when the
+ * rebuild started, or up to and including `until`. Events are upcast on the
+ * way (see `foldBatch`). Each projection's checkpoint ends at the last event
+ * folded, so a rebuild `until` a past position is the read model as it stood
+ * then. `seconds` is the time of the whole pass.
+ */
+export async function rebuildProjections(
+  store: EventStore,
+  readModels: ReadModelStore,
+  projections: readonly Projection[],
+  options: { until?: Position; onProgress?: (p: RebuildProgress) => void } = {},
+): Promise<RebuildResult[]> {
   const started = process.hrtime.bigint();
   const head = options.until ?? (await store.headPosition());
-  readModels.reset(projection.name, projection.version);
+  for (const projection of projections) readModels.reset(projection.name, projection.version);
   let from = START_POSITION;
   let count = 0;
   for (;;) {
-    const page = (await store.readAll({ fromPosition: from, maxCount: PAGE })).filter((e) => e.position.commit <= head.commit);
-    if (page.length === 0) break;
-    foldBatch(projection, readModels, page);
-    count += page.length;
-    from = page.at(-1)!.position;
-    options.onProgress?.({ events: count, position: from, head });
+    const read = await store.readAll({ fromPosition: from, maxCount: PAGE });
+    const page = read.filter((e) => e.position.commit <= head.commit);
+    if (page.length > 0) {
+      for (const projection of projections) foldBatch(projection, readModels, page);
+      count += page.length;
+      from = page.at(-1)!.position;
+      options.onProgress?.({ events: count, position: from, head });
+    }
     if (page.length < PAGE) break;
   }
-  return {
-    projection: projection.name,
-    events: count,
-    digest: readModels.digest(projection.name),
-    seconds: Number(process.hrtime.bigint() - started) / 1e9,
-  };
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return projections.map((p) => ({ projection: p.name, events: count, digest: readModels.digest(p.name), seconds }));
 }
