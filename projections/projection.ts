@@ -15,6 +15,12 @@ export interface Projection<Doc = unknown> {
   readonly version: number;
   /** Event types this projection folds (or 'all'); other events only advance its checkpoint. */
   readonly handles: readonly string[] | 'all';
+  /**
+   * False when `evolve` never looks at the current document (each event makes
+   * new documents): folding then skips reading them back, which makes
+   * rebuilds of append-only read models such as the audit trail much faster.
+   */
+  readonly readsDocuments?: boolean;
   /** The documents an event touches (most events touch one). */
   keysOf(event: RecordedEvent): readonly string[];
   /** The new document for `key`, or null to remove it from the read model. */

@@ -9,6 +9,7 @@ import { buildAttestations, SUBMISSION_SERVICE, SUBMISSION_WORKER } from './atte
 import { CLOCK, SystemClock } from './clock/system-clock';
 import type { Config } from './config/config';
 import { attestationRoutes } from './http/routes/attestations.routes';
+import { auditRoutes } from './http/routes/audit.routes';
 import { healthRoutes } from './http/routes/health.routes';
 import { keysRoutes } from './http/routes/keys.routes';
 import { signRoutes } from './http/routes/sign.routes';
@@ -90,6 +91,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   const routers: Router[] = [
     healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag }),
     keysRoutes({ keys: signing.keys, store, readModels }),
+    auditRoutes({ store, readModels }),
     signRoutes({ signing: signing.signing, verification: signing.verification, archive: signing.archive }),
     attestationRoutes({
       submissions: attestations.service,

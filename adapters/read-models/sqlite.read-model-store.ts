@@ -68,8 +68,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     const where = ['projection = ?'];
     const params: (string | number)[] = [projection];
     if (options.prefix !== undefined) {
-      where.push('substr(key, 1, ?) = ?');
-      params.push(options.prefix.length, options.prefix);
+      // A range, so the primary key answers it without scanning past the last match.
+      where.push('key >= ? AND key < ?');
+      params.push(options.prefix, `${options.prefix}\u{10FFFF}`);
     }
     if (options.after !== undefined) {
       where.push('key > ?');

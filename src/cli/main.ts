@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.command';
 import { registerKeysCommand } from './commands/keys.command';
 import { registerProjectionsCommand } from './commands/projections.command';
+import { registerReplayCommand } from './commands/replay.command';
 import { registerServeCommand } from './commands/serve.command';
 import { registerSignCommand } from './commands/sign.command';
 import { registerTlogCommand } from './commands/tlog.command';
@@ -17,8 +19,10 @@ export function buildProgram(): Command {
     .description('Event-sourced attestation ledger: sign, log, verify, and keep every act as an immutable event.')
     .showHelpAfterError()
     .exitOverride();
+  registerAuditCommand(program);
   registerKeysCommand(program);
   registerProjectionsCommand(program);
+  registerReplayCommand(program);
   registerServeCommand(program);
   registerSignCommand(program);
   registerTlogCommand(program);

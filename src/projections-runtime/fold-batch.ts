@@ -33,7 +33,7 @@ export function foldBatch(projection: Projection, readModels: ReadModelStore, ev
  * capability, checked structurally so that `Projection` need not change.
  */
 export function readsDocuments(projection: Projection): boolean {
-  return !('readsDocuments' in projection && (projection as { readsDocuments?: unknown }).readsDocuments === false);
+  return projection.readsDocuments !== false;
 }
 
 /**

@@ -1,5 +1,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { aKey, aStatementFor, postJson } from '../support/api';
 import { anEcdsaSigner, aStatement, signEnvelope } from '../support/dsse';
 import { aRunningService } from '../support/service';
@@ -106,8 +108,6 @@ test('every verification is recorded as a VerificationPerformed event in the aud
   t.is(batch.status, 200);
   const results = batch.body['results'] as { status: number }[];
   t.deepEqual(results.map((r) => r.status), [200, 400]);
-  const { SqliteEventStore } = await import('../../adapters/event-store/sqlite/sqlite.event-store');
-  const { join } = await import('node:path');
   const store = SqliteEventStore.open(join(service.dataDir, 'events.sqlite'));
   t.teardown(() => store.close());
   const performed = await store.readAll({ filter: { eventTypePrefixes: ['VerificationPerformed'] } });
