@@ -2,16 +2,10 @@
  * `npm run bench -- <area>`: prints each area's figures as ratios against a
  * baseline measured in the same run. Not part of `npm test`.
  */
-import { benchKit } from './kit.bench';
-import { benchSign } from './sign.bench';
 import { benchStore } from './store.bench';
-import { benchTlog } from './tlog.bench';
 
 const areas: Record<string, () => Promise<void>> = {
   store: benchStore,
-  sign: benchSign,
-  tlog: benchTlog,
-  kit: benchKit,
 };
 
 async function main(): Promise<void> {
