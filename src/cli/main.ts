@@ -2,13 +2,16 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.command';
+import { registerEntriesCommand } from './commands/entries.command';
 import { registerKeysCommand } from './commands/keys.command';
 import { registerProjectionsCommand } from './commands/projections.command';
 import { registerReplayCommand } from './commands/replay.command';
 import { registerServeCommand } from './commands/serve.command';
 import { registerSignCommand } from './commands/sign.command';
+import { registerSubmitCommand } from './commands/submit.command';
 import { registerTlogCommand } from './commands/tlog.command';
 import { registerVerifyCommand } from './commands/verify.command';
+import { registerWorkerCommand } from './commands/worker.command';
 
 /**
  * The `attestor` CLI. Each verb lives in its own file under `commands/` and is
@@ -20,13 +23,16 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerAuditCommand(program);
+  registerEntriesCommand(program);
   registerKeysCommand(program);
   registerProjectionsCommand(program);
   registerReplayCommand(program);
   registerServeCommand(program);
   registerSignCommand(program);
+  registerSubmitCommand(program);
   registerTlogCommand(program);
   registerVerifyCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 
