@@ -14,6 +14,8 @@ import { healthRoutes } from './http/routes/health.routes';
 import { keysRoutes } from './http/routes/keys.routes';
 import { signRoutes } from './http/routes/sign.routes';
 import { verifyRoutes } from './http/routes/verify.routes';
+import { buildLedger, LEDGER_CHECKPOINTER } from './ledger/ledger.composition';
+import { loadLedgerConfig } from './ledger/ledger.config';
 import { LOGGER, type Logger } from './observability/logger';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
 import { METRICS, Metrics } from './observability/metrics';
@@ -76,6 +78,13 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   container.registerInstance(KEY_PROVIDERS, signing.providers);
   container.registerInstance(OBJECT_STORE, signing.archive);
 
+  const ledgerConfig = loadLedgerConfig();
+  const ledger = buildLedger(ledgerConfig, store, signing, clock, (error) =>
+    logger.error('ledger checkpoint failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
+  container.registerInstance(LEDGER_CHECKPOINTER, ledger.checkpointer);
+  if (ledgerConfig.checkpointIntervalMs > 0) ledger.checkpointer.start();
+
   const attestations = await buildAttestations(
     config,
     { store, readModels, archive: signing.archive, clock, logger, metrics },
@@ -111,6 +120,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
     async close() {
       await attestations.close();
       for (const r of runners) await r.stop();
+      await ledger.checkpointer.stop();
       await signing.close();
       readModels.close();
       await store.close();

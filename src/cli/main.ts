@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.command';
 import { registerEntriesCommand } from './commands/entries.command';
 import { registerKeysCommand } from './commands/keys.command';
+import { registerKitCommands } from './commands/kit.command';
+import { registerLedgerCommand } from './commands/ledger.command';
 import { registerProjectionsCommand } from './commands/projections.command';
 import { registerReplayCommand } from './commands/replay.command';
 import { registerServeCommand } from './commands/serve.command';
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerEntriesCommand(program);
   registerKeysCommand(program);
+  registerKitCommands(program);
+  registerLedgerCommand(program);
   registerProjectionsCommand(program);
   registerReplayCommand(program);
   registerServeCommand(program);

@@ -2,10 +2,18 @@
  * `npm run bench -- <area>`: prints each area's figures as ratios against a
  * baseline measured in the same run. Not part of `npm test`.
  */
+import { benchKit } from './kit.bench';
+import { benchSign } from './sign.bench';
 import { benchStore } from './store.bench';
+import { benchTlog } from './tlog.bench';
+import { benchVerify } from './verify.bench';
 
 const areas: Record<string, () => Promise<void>> = {
   store: benchStore,
+  sign: benchSign,
+  tlog: benchTlog,
+  verify: benchVerify,
+  kit: benchKit,
 };
 
 async function main(): Promise<void> {

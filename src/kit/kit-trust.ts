@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { noteVerifierFor, parseTrustedRoot, parseVerifierKey, type NoteVerifier } from '../../domain/transparency';
+import { ValidationError } from '../errors/app-error';
+
+/**
+ * What an offline verifier trusts, from `--trust trust.json`:
+ *
+ *   { "ledgerKeys": ["<hex SHA-256 of the ledger key's DER SPKI>", …],
+ *     "logKeys":    ["<C2SP verifier key: name+keyid+base64>", …],
+ *     "trustedRoot": { …a Sigstore trusted root… } }
+ *
+ * Every member is optional; a bare Sigstore trusted root is accepted too.
+ */
+export interface KitTrust {
+  /** Pinned ledger key fingerprints; undefined = the kit's own key history is believed (self-asserted). */
+  readonly ledgerKeys?: readonly string[];
+  /** Verifiers of transparency-log checkpoints. */
+  readonly logVerifiers: readonly NoteVerifier[];
+  readonly source: string;
+}
+
+const TrustFile = z.strictObject({
+  ledgerKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'ledger keys are hex SHA-256 fingerprints')).optional(),
+  logKeys: z.array(z.string()).optional(),
+  trustedRoot: z.unknown().optional(),
+});
+
+export function parseTrust(json: unknown, source: string): KitTrust {
+  if (typeof json === 'object' && json !== null && typeof (json as { mediaType?: unknown }).mediaType === 'string') {
+    return { logVerifiers: verifiersOfTrustedRoot(json, source), source };
+  }
+  const parsed = TrustFile.safeParse(json);
+  if (!parsed.success) throw new ValidationError(`${source}: not a trust file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const logVerifiers: NoteVerifier[] = [];
+  for (const text of parsed.data.logKeys ?? []) {
+    const v = parseVerifierKey(text);
+    if (!v.ok) throw new ValidationError(`${source}: log key ${JSON.stringify(text.slice(0, 40))}: ${v.reason}`);
+    logVerifiers.push(v.value);
+  }
+  if (parsed.data.trustedRoot !== undefined) logVerifiers.push(...verifiersOfTrustedRoot(parsed.data.trustedRoot, source));
+  return { ...(parsed.data.ledgerKeys === undefined ? {} : { ledgerKeys: parsed.data.ledgerKeys }), logVerifiers, source };
+}
+
+export function loadTrustFile(file: string): KitTrust {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError(`trust file ${file} cannot be read as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseTrust(json, file);
+}
+
+function verifiersOfTrustedRoot(json: unknown, source: string): NoteVerifier[] {
+  const root = parseTrustedRoot(json);
+  if (!root.ok) throw new ValidationError(`${source}: ${root.reason}`);
+  return root.value.tlogs.flatMap((t) => {
+    const v = noteVerifierFor(t.keyName, t.publicKey);
+    return v.ok ? [v.value] : [];
+  });
+}

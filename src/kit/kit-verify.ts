@@ -1,0 +1,432 @@
+import { createReadStream, existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { RecordedEvent } from '../../domain/events/event';
+import { foldKey } from '../../domain/keys/key.evolve';
+import { isKeyEvent, type KeyEvent } from '../../domain/keys/key.events';
+import { signingValidityAt } from '../../domain/keys/signing-validity';
+import { LedgerAudit, type LedgerReport } from '../../domain/ledger/ledger-audit';
+import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
+import { ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
+import { canonicalJson } from '../../domain/shared/canonical-json';
+import { sha256Hex } from '../../domain/shared/sha256';
+import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
+import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/envelope.events';
+import { verifyDsseSignature } from '../../domain/signing/signature-verification';
+import {
+  leafHash,
+  openCheckpoint,
+  parseCheckpointBody,
+  parseSignedNote,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../domain/transparency';
+import { VerificationService } from '../signing/verification.service';
+import { KitArchive, KitEventStore } from './kit-event-store';
+import {
+  CHECKPOINT_FILE,
+  CheckpointFileSchema,
+  envelopeFile,
+  EVENTS_FILE,
+  KEYS_FILE,
+  MANIFEST_FILE,
+  MANIFEST_PAYLOAD_TYPE,
+  ManifestSchema,
+  parseEventLine,
+  PROOFS_FILE,
+  ProofLineSchema,
+  TLOG_FILE,
+  TRUST_ROOT_FILE,
+  type KeysFile,
+  type KitManifest,
+} from './kit-format';
+import { canonicalDigest, extractKit, fileDigest, type ExtractedKit } from './kit-tar';
+import { parseTrust, type KitTrust } from './kit-trust';
+
+export interface KitCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface KitReport {
+  readonly ok: boolean;
+  readonly kit: string;
+  readonly sha256: string;
+  readonly manifest: KitManifest | null;
+  readonly checks: readonly KitCheck[];
+  /** Every failure, the most fundamental first: the first one is the reason a kit is refused. */
+  readonly failures: readonly string[];
+  readonly warnings: readonly string[];
+  readonly ledger: LedgerReport | null;
+  /** Streams that do not start at revision 0 or have gaps: such a (partial) kit cannot be imported. */
+  readonly incompleteStreams: readonly string[];
+}
+
+export interface VerifyKitOptions {
+  /** `--trust`: pins the ledger key and gives the transparency-log keys. Without it the kit's own key history is believed. */
+  readonly trust?: KitTrust;
+}
+
+/** Extracts a kit into a scratch directory for `work`, then removes it. */
+export async function withExtractedKit<T>(file: string, work: (dir: string, extracted: ExtractedKit) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'attestor-kit-verify-'));
+  try {
+    return await work(dir, await extractKit(file, dir));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `attestor kit verify`: everything a kit claims, checked with no network. */
+export function verifyKit(file: string, options: VerifyKitOptions = {}): Promise<KitReport> {
+  return withExtractedKit(file, (dir, extracted) => verifyExtractedKit(file, dir, extracted, options));
+}
+
+/** Never throws on bad input: anything unexpected in a kit is a failed check. */
+export async function verifyExtractedKit(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+  try {
+    return await verifyExtracted(file, dir, extracted, options);
+  } catch (error) {
+    const reason = `verification stopped: ${error instanceof Error ? error.message : String(error)}`;
+    return { ok: false, kit: file, sha256: '', manifest: null, checks: [{ name: 'kit', ok: false, detail: reason }], failures: [`kit: ${reason}`], warnings: [], ledger: null, incompleteStreams: [] };
+  }
+}
+
+/** Reads the events of an extracted kit, one at a time, in kit order. */
+export async function* kitEvents(dir: string): AsyncGenerator<RecordedEvent> {
+  let index = 0;
+  for await (const line of createInterface({ input: createReadStream(path.join(dir, EVENTS_FILE)), crlfDelay: Infinity })) {
+    const parsed = parseEventLine(line, index++);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    yield parsed.event;
+  }
+}
+
+async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+  const checks: KitCheck[] = [];
+  const warnings: string[] = [];
+  const check = (name: string, ok: boolean, detail: string): boolean => {
+    checks.push({ name, ok, detail });
+    return ok;
+  };
+  const kitDigest = await fileDigest(file);
+  const finish = (manifest: KitManifest | null, ledger: LedgerReport | null, incompleteStreams: readonly string[] = []): KitReport => ({
+    ok: checks.every((c) => c.ok),
+    kit: file,
+    sha256: kitDigest.sha256,
+    manifest,
+    checks,
+    failures: checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`),
+    warnings,
+    ledger,
+    incompleteStreams,
+  });
+
+  // 1. The archive itself: plain files only, and byte-identical to the canonical packing of its contents
+  //    (so no header, padding or trailer byte can change without notice).
+  check('archive', extracted.problems.length === 0, extracted.problems.join('; ') || `${extracted.files.length} files`);
+  if (extracted.problems.length === 0) {
+    const canonical = await canonicalDigest(dir, extracted.files);
+    const sorted = [...extracted.files].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const inOrder = sorted.every((f, i) => f === extracted.files[i]);
+    check('archive canonical form', canonical === kitDigest.sha256 && inOrder, canonical === kitDigest.sha256 && inOrder ? 'byte-identical to the canonical packing of its files' : 'the archive bytes differ from the canonical packing of its files (header, padding or order altered)');
+  }
+
+  // 2. The manifest and its signature envelope.
+  if (!extracted.files.includes(MANIFEST_FILE)) {
+    check('manifest', false, `${MANIFEST_FILE} is missing`);
+    return finish(null, null);
+  }
+  const manifestEnvelope = parseEnvelope(await readJson(dir, MANIFEST_FILE));
+  let manifest: KitManifest | null = null;
+  let envelope: DsseEnvelope | null = null;
+  if (manifestEnvelope.ok && manifestEnvelope.envelope.payloadType === MANIFEST_PAYLOAD_TYPE && manifestEnvelope.envelope.signatures.length === 1) {
+    envelope = manifestEnvelope.envelope;
+    try {
+      const parsed = ManifestSchema.safeParse(JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')));
+      if (parsed.success && canonicalJson(parsed.data) === Buffer.from(envelope.payload, 'base64').toString('utf8')) manifest = parsed.data;
+    } catch {
+      manifest = null;
+    }
+  }
+  if (!check('manifest', manifest !== null && envelope !== null, manifest ? `${manifest.files.length} files listed` : `${MANIFEST_FILE} is not a single-signature DSSE envelope of a canonical kit manifest`) || manifest === null || envelope === null) {
+    return finish(null, null);
+  }
+
+  // 3. Every file's digest; nothing unlisted.
+  const listed = new Set(manifest.files.map((f) => f.path));
+  const digestProblems: string[] = [];
+  for (const f of manifest.files) {
+    if (!extracted.files.includes(f.path)) {
+      digestProblems.push(`${f.path} is listed but missing`);
+      continue;
+    }
+    const actual = await fileDigest(path.join(dir, f.path));
+    if (actual.sha256 !== f.sha256 || actual.size !== f.size) digestProblems.push(`${f.path} has SHA-256 ${actual.sha256} (${actual.size} bytes), the manifest says ${f.sha256} (${f.size} bytes)`);
+  }
+  for (const f of extracted.files) if (f !== MANIFEST_FILE && !listed.has(f)) digestProblems.push(`${f} is not listed in the manifest`);
+  check('file digests', digestProblems.length === 0, digestProblems.join('; ') || `${manifest.files.length} files match their SHA-256`);
+
+  // 4. Events: hash chains, ledger tree, checkpoints. Key events and signing records are kept for the signature checks.
+  const trust = options.trust ?? (listed.has(TRUST_ROOT_FILE) ? await kitTrustRoot(dir, warnings) : undefined);
+  const audit = new LedgerAudit({
+    mode: manifest.selection.partial ? 'partial' : 'complete',
+    origin: manifest.origin,
+    ...(options.trust?.ledgerKeys ? { pinnedFingerprints: options.trust.ledgerKeys } : {}),
+  });
+  const keyStore = new KitEventStore();
+  const signings: EnvelopeSignedData[] = [];
+  const entryLogged = new Map<string, string>();
+  const proofs = manifest.selection.partial ? proofReader(dir) : null;
+  const root = Buffer.from(manifest.checkpoint.rootHash, 'hex');
+  const eventProblems: string[] = [];
+  const proofProblems: string[] = [];
+  let last: RecordedEvent | null = null;
+  let count = 0;
+  let lastLeafIndex = -1;
+  let previousCheckpoint: { id: string; data: LedgerCheckpointSignedData } | null = null;
+  try {
+    for await (const e of kitEvents(dir)) {
+      count++;
+      audit.add(e);
+      if (e.stream.startsWith('key-') && isKeyEvent(e)) keyStore.add(e);
+      if (e.type === ENVELOPE_SIGNED) signings.push(e.data as EnvelopeSignedData);
+      if (e.type === 'EntryLogged') entryLogged.set(e.id, canonicalJson(e.data));
+      if (last !== null && isLedgerCheckpoint(last)) previousCheckpoint = { id: last.id, data: last.data as LedgerCheckpointSignedData };
+      if (proofs !== null && e.id !== manifest.checkpoint.eventId) {
+        const line = await proofs.next();
+        const proof = line.done ? null : line.value;
+        if (proof === null || proof.id !== e.id) {
+          proofProblems.push(`event ${e.id} has no inclusion proof in ${PROOFS_FILE} at its place`);
+        } else if (proof.leafIndex <= lastLeafIndex || proof.leafIndex >= manifest.checkpoint.treeSize) {
+          proofProblems.push(`event ${e.id}: leaf index ${proof.leafIndex} is out of order or beyond the checkpoint (reordered or inserted event)`);
+        } else {
+          lastLeafIndex = proof.leafIndex;
+          const verdict = verifyInclusion({ leafIndex: proof.leafIndex, treeSize: manifest.checkpoint.treeSize, hashes: proof.hashes.map((h) => Buffer.from(h, 'hex')) }, ledgerLeafHash(e), root);
+          if (!verdict.ok) proofProblems.push(`event ${e.id} (leaf ${proof.leafIndex}): ${verdict.reason}`);
+        }
+      }
+      last = e;
+    }
+    if (proofs !== null && !(await proofs.next()).done) proofProblems.push(`${PROOFS_FILE} holds more proofs than the kit has events`);
+  } catch (error) {
+    eventProblems.push(error instanceof Error ? error.message : String(error));
+  }
+  const ledger = audit.finish();
+  if (count !== manifest.counts.events) eventProblems.push(`the kit holds ${count} events, the manifest says ${manifest.counts.events}`);
+  if (!manifest.selection.partial && count !== manifest.checkpoint.treeSize + 1) {
+    eventProblems.push(`a complete kit holds the ${manifest.checkpoint.treeSize} events its checkpoint covers and the checkpoint: expected ${manifest.checkpoint.treeSize + 1} events, found ${count}`);
+  }
+  check('events', eventProblems.length === 0, eventProblems.join('; ') || `${count} events in canonical form`);
+  check('hash chains', !ledger.failures.some((f) => f.check === 'chain' || f.check === 'duplicate'), ledger.failures.filter((f) => f.check === 'chain' || f.check === 'duplicate').map((f) => f.message).join('; ') || `${ledger.streams} streams`);
+
+  // 5. The checkpoint the kit is cut at: last event, signed, consistent with the previous one, and the events' proofs.
+  const cpProblems: string[] = [];
+  const cpEvent = last !== null && last.id === manifest.checkpoint.eventId && isLedgerCheckpoint(last) ? last : null;
+  const cpData = cpEvent?.data as LedgerCheckpointSignedData | undefined;
+  if (cpData === undefined) cpProblems.push(`the last event is not the checkpoint ${manifest.checkpoint.eventId} the manifest names`);
+  else if (cpData.treeSize !== manifest.checkpoint.treeSize || cpData.rootHash !== manifest.checkpoint.rootHash || cpData.signedAt !== manifest.checkpoint.signedAt || cpData.origin !== manifest.origin) {
+    cpProblems.push('the checkpoint event does not say what the manifest says');
+  }
+  const cpFile = CheckpointFileSchema.safeParse(await readJson(dir, CHECKPOINT_FILE));
+  if (!cpFile.success) cpProblems.push(`${CHECKPOINT_FILE} is malformed`);
+  else if (cpData !== undefined) {
+    const f = cpFile.data;
+    if (f.eventId !== manifest.checkpoint.eventId || f.treeSize !== cpData.treeSize || f.rootHash !== cpData.rootHash || f.checkpoint !== cpData.checkpoint) cpProblems.push(`${CHECKPOINT_FILE} does not match the checkpoint event`);
+    if (f.previous !== null) {
+      if (!manifest.selection.partial && (previousCheckpoint === null || previousCheckpoint.id !== f.previous.eventId || previousCheckpoint.data.rootHash !== f.previous.rootHash || previousCheckpoint.data.treeSize !== f.previous.treeSize)) {
+        cpProblems.push(`${CHECKPOINT_FILE}: the previous checkpoint is not the kit's previous checkpoint event`);
+      }
+      if (f.previous.treeSize > 0) {
+        const consistent = verifyConsistency({ size1: f.previous.treeSize, size2: f.treeSize, hashes: f.previous.consistencyProof.map((h) => Buffer.from(h, 'hex')) }, Buffer.from(f.previous.rootHash, 'hex'), Buffer.from(f.rootHash, 'hex'));
+        if (!consistent.ok) cpProblems.push(`consistency with the previous checkpoint (size ${f.previous.treeSize}): ${consistent.reason}`);
+      }
+    }
+  }
+  const cpFailures = ledger.failures.filter((f) => f.check === 'checkpoint' || f.check === 'merkle' || f.check === 'key').map((f) => f.message);
+  check('ledger checkpoint', cpProblems.length === 0 && cpFailures.length === 0, [...cpProblems, ...cpFailures].join('; ') || `tree of ${manifest.checkpoint.treeSize} events, root ${manifest.checkpoint.rootHash.slice(0, 16)}…, signed by ${cpData?.keyId ?? '?'} v${cpData?.keyVersion ?? '?'}`);
+  if (manifest.selection.partial) check('ledger inclusion proofs', proofProblems.length === 0, proofProblems.slice(0, 5).join('; ') || `${count - 1} events proved against the checkpoint`);
+  else check('ledger tree', ledger.ok, ledger.ok ? `root recomputed over all ${manifest.checkpoint.treeSize} events` : 'see the ledger checkpoint check');
+  if (options.trust?.ledgerKeys === undefined) warnings.push('the ledger key is the one the kit itself records (pass --trust with ledgerKeys to pin it)');
+
+  // 6. The manifest signature, by the ledger key version that signed the checkpoint's registry.
+  const keyEventsOf = async (keyId: string): Promise<KeyEvent[]> =>
+    (await keyStore.readStream(`key-${keyId}` as RecordedEvent['stream'])).filter(isKeyEvent).map((e) => ({ type: e.type, data: e.data }) as KeyEvent);
+  const manifestSig = envelope.signatures[0];
+  let manifestOk = false;
+  let manifestDetail = 'no checkpoint to tie the manifest to';
+  if (cpData !== undefined && manifestSig !== undefined) {
+    const state = foldKey(await keyEventsOf(cpData.keyId));
+    const version = state.exists ? state.versions.find((v) => v.fingerprint === manifestSig.keyid) : undefined;
+    const validity = state.exists && version !== undefined ? signingValidityAt(state, version.version, cpData.signedAt) : null;
+    if (version === undefined || validity === null) manifestDetail = `signed by keyid ${manifestSig.keyid ?? ''}, which is no version of the ledger key ${cpData.keyId}`;
+    else if (!validity.valid) manifestDetail = validity.message;
+    else if (options.trust?.ledgerKeys !== undefined && !options.trust.ledgerKeys.includes(version.fingerprint)) manifestDetail = `signed by ${cpData.keyId} v${version.version} (${version.fingerprint}), which the trust file does not pin`;
+    else if (!verifyDsseSignature(envelope, manifestSig, validity.publicKeyPem)) manifestDetail = 'the DSSE signature does not verify';
+    else {
+      manifestOk = true;
+      manifestDetail = `signed by ${cpData.keyId} v${version.version}`;
+    }
+  }
+  check('manifest signature', manifestOk, manifestDetail);
+
+  // 7. Counts, the key file, every envelope and its signatures.
+  const countProblems: string[] = [];
+  if (signings.length !== manifest.counts.envelopes) countProblems.push(`${signings.length} signing records, the manifest says ${manifest.counts.envelopes} envelopes`);
+  if (entryLogged.size !== manifest.counts.tlogEntries) countProblems.push(`${entryLogged.size} EntryLogged events, the manifest says ${manifest.counts.tlogEntries}`);
+  const keysFile = await keysOf(keyStore);
+  if (canonicalJson(keysFile) !== ((await fs.readFile(path.join(dir, KEYS_FILE), 'utf8').catch(() => '')) || '')) countProblems.push(`${KEYS_FILE} does not match the key events`);
+  if (keysFile.keys.length !== manifest.counts.keys) countProblems.push(`${keysFile.keys.length} keys, the manifest says ${manifest.counts.keys}`);
+  check('contents', countProblems.length === 0, countProblems.join('; ') || 'counts and key material match the events');
+
+  const verification = new VerificationService(keyStore, new KitArchive((d) => fs.readFile(path.join(dir, envelopeFile(d))).catch(() => null)));
+  const envelopeProblems: string[] = [];
+  const expectedEnvelopeFiles = new Set(signings.map((s) => envelopeFile(s.envelopeDigest)));
+  for (const f of extracted.files) if (f.startsWith('envelopes/') && !expectedEnvelopeFiles.has(f)) envelopeProblems.push(`${f} is no envelope the events record`);
+  for (const record of signings) {
+    const bytes = await fs.readFile(path.join(dir, envelopeFile(record.envelopeDigest))).catch(() => null);
+    if (bytes === null || sha256Hex(bytes) !== record.envelopeDigest) {
+      envelopeProblems.push(`envelope ${record.envelopeDigest} is missing or does not hash to its name`);
+      continue;
+    }
+    const parsed = parseEnvelope(safeJson(bytes.toString('utf8')));
+    if (!parsed.ok || !envelopeBytes(parsed.envelope).equals(bytes)) {
+      envelopeProblems.push(`envelope ${record.envelopeDigest} is not a canonical DSSE envelope`);
+      continue;
+    }
+    const verdict = await verification.verifyAsSigned(parsed.envelope, record);
+    if (!verdict.valid) {
+      const why = [...verdict.signatures.filter((s) => !s.valid).map((s) => `${s.keyId ?? s.keyid}: ${s.reason ?? ''} ${s.message ?? ''}`), ...verdict.problems];
+      envelopeProblems.push(`envelope ${record.envelopeDigest}: ${why.join('; ')}`);
+    }
+  }
+  check('envelope signatures', envelopeProblems.length === 0, envelopeProblems.slice(0, 5).join('; ') || `${signings.length} envelopes verify against the key registry as of signing`);
+
+  // 8. Transparency-log entries.
+  const tlog = await verifyTlogEntries(dir, entryLogged, trust);
+  warnings.push(...tlog.warnings);
+  check('transparency-log proofs', tlog.problems.length === 0, tlog.problems.slice(0, 5).join('; ') || `${entryLogged.size} entries`);
+
+  warnings.push(...ledger.warnings.filter((w) => !w.includes('after the latest checkpoint')));
+  return finish(manifest, ledger, audit.incompleteStreams());
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+async function readJson(dir: string, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+async function kitTrustRoot(dir: string, warnings: string[]): Promise<KitTrust | undefined> {
+  try {
+    const trust = parseTrust(await readJson(dir, TRUST_ROOT_FILE), TRUST_ROOT_FILE);
+    warnings.push(`transparency-log keys come from the kit's own ${TRUST_ROOT_FILE} (pass --trust to use yours)`);
+    return { logVerifiers: trust.logVerifiers, source: trust.source };
+  } catch (error) {
+    warnings.push(`${TRUST_ROOT_FILE} is unusable: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+}
+
+async function keysOf(store: KitEventStore): Promise<KeysFile> {
+  const events = await store.readAll();
+  const ids = [...new Set(events.map((e) => e.stream.slice('key-'.length)))].sort();
+  return {
+    keys: ids.flatMap((keyId) => {
+      const state = foldKey(events.filter((e) => e.stream === `key-${keyId}`).map((e) => ({ type: e.type, data: e.data }) as KeyEvent));
+      return state.exists ? [{ keyId, versions: state.versions.map((v) => ({ version: v.version, fingerprint: v.fingerprint, publicKeyPem: v.publicKeyPem, status: v.status })) }] : [];
+    }),
+  };
+}
+
+function proofReader(dir: string): AsyncIterator<ReturnType<typeof ProofLineSchema.parse> | null> {
+  const file = path.join(dir, PROOFS_FILE);
+  async function* lines(): AsyncGenerator<ReturnType<typeof ProofLineSchema.parse> | null> {
+    if (!existsSync(file)) return;
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      try {
+        const parsed = ProofLineSchema.safeParse(JSON.parse(line));
+        yield parsed.success && canonicalJson(parsed.data) === line ? parsed.data : null;
+      } catch {
+        yield null;
+      }
+    }
+  }
+  return lines();
+}
+
+interface TlogEntryData {
+  readonly log?: unknown;
+  readonly uuid?: unknown;
+  readonly inclusionProof?: { readonly logIndex?: unknown; readonly rootHash?: unknown; readonly treeSize?: unknown; readonly hashes?: unknown };
+  readonly checkpoint?: unknown;
+  readonly tlogEntry?: { readonly canonicalizedBody?: unknown };
+}
+
+/** Each EntryLogged entry: the proof leads from the entry's leaf to the root its checkpoint signs. */
+async function verifyTlogEntries(dir: string, logged: ReadonlyMap<string, string>, trust: KitTrust | undefined): Promise<{ problems: string[]; warnings: string[] }> {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  const file = path.join(dir, TLOG_FILE);
+  let unchecked = 0;
+  if (existsSync(file)) {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+      let value: { eventId?: unknown; entry?: unknown };
+      try {
+        value = JSON.parse(line) as { eventId?: unknown; entry?: unknown };
+      } catch {
+        problems.push(`${TLOG_FILE} has a line that is not JSON`);
+        continue;
+      }
+      const id = typeof value.eventId === 'string' ? value.eventId : '';
+      if (logged.get(id) !== canonicalJson(value.entry ?? null) || seen.has(id)) {
+        problems.push(`${TLOG_FILE}: entry for event ${id} is not what the EntryLogged event recorded`);
+        continue;
+      }
+      seen.add(id);
+      const e = value.entry as TlogEntryData;
+      const where = `entry ${String(e.uuid)} of log ${String(e.log)}`;
+      const p = e.inclusionProof;
+      const hashes = Array.isArray(p?.hashes) ? (p.hashes as unknown[]).map((h) => (typeof h === 'string' ? Buffer.from(h, 'hex') : Buffer.alloc(0))) : null;
+      const leaf =
+        typeof e.tlogEntry?.canonicalizedBody === 'string' ? leafHash(Buffer.from(e.tlogEntry.canonicalizedBody, 'base64')) : typeof e.uuid === 'string' && /^[0-9a-f]{64}$/.test(e.uuid) ? Buffer.from(e.uuid, 'hex') : null;
+      if (p === undefined || hashes === null || leaf === null || typeof p.logIndex !== 'number' || typeof p.treeSize !== 'number' || typeof p.rootHash !== 'string' || typeof e.checkpoint !== 'string') {
+        problems.push(`${where}: no complete inclusion proof and checkpoint`);
+        continue;
+      }
+      const proved = verifyInclusion({ leafIndex: p.logIndex, treeSize: p.treeSize, hashes }, leaf, Buffer.from(p.rootHash, 'hex'));
+      if (!proved.ok) {
+        problems.push(`${where}: inclusion proof: ${proved.reason}`);
+        continue;
+      }
+      const note = parseSignedNote(e.checkpoint);
+      const body = note.ok ? parseCheckpointBody(note.value.text) : note;
+      if (!body.ok || body.value.size !== p.treeSize || body.value.rootHash.toString('hex') !== p.rootHash) {
+        problems.push(`${where}: the checkpoint does not commit to the proof's tree size and root`);
+        continue;
+      }
+      if (trust === undefined || trust.logVerifiers.length === 0) {
+        unchecked++;
+        continue;
+      }
+      const opened = openCheckpoint(e.checkpoint, trust.logVerifiers);
+      if (!opened.ok) problems.push(`${where}: checkpoint signature: ${opened.reason}`);
+    }
+  }
+  for (const id of logged.keys()) if (!seen.has(id)) problems.push(`EntryLogged event ${id} has no entry in ${TLOG_FILE}`);
+  if (unchecked > 0) warnings.push(`${unchecked} transparency-log checkpoint signature(s) not checked: no log keys (pass --trust with logKeys or a trusted root)`);
+  return { problems, warnings };
+}

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { START_POSITION, type EventId, type NewEvent, type Position, type RecordedEvent } from '../../domain/events/event';
+import {
+  DEFAULT_LEDGER_ORIGIN,
+  isLedgerCheckpoint,
+  LEDGER_CHECKPOINT_SIGNED,
+  LEDGER_CHECKPOINT_STREAM,
+  LEDGER_EVENT_SCHEMA_VERSION,
+  type LedgerCheckpointSignedData,
+} from '../../domain/ledger/ledger.events';
+import { ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
+import type { Clock } from '../../domain/shared/clock';
+import { appendLeaf, EMPTY_FRONTIER, formatCheckpointBody, frontierRoot, type Frontier } from '../../domain/transparency';
+import { ConcurrencyError } from '../errors/concurrency-error';
+import type { EventStore } from '../ports/event-store';
+import type { LedgerKey } from './ledger-key';
+
+export interface LedgerCheckpointerOptions {
+  /** Checkpoint origin and note key name (default `attestor-ledger`). */
+  readonly origin?: string;
+  /** For `start()`: how often to checkpoint when events were appended since the last one (default 60 s). */
+  readonly intervalMs?: number;
+  /** Called when a periodic checkpoint fails (the timer keeps running). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface CheckpointResult {
+  /** False when the latest event already was a checkpoint covering everything before it. */
+  readonly created: boolean;
+  readonly eventId: string;
+  readonly position: Position;
+  /** The checkpoint event's own leaf index (≥ treeSize). */
+  readonly index: number;
+  readonly data: LedgerCheckpointSignedData;
+}
+
+const PAGE = 5000;
+
+/**
+ * Appends `LedgerCheckpointSigned` events: a C2SP checkpoint of the Merkle
+ * tree over every event so far, signed by the ledger key. It keeps the tree's
+ * right edge (frontier) in memory and reads only the events appended since
+ * its last call. Calls are serialised; a concurrent checkpointer in another
+ * process loses the optimistic-concurrency race on the checkpoint stream and
+ * this one retries.
+ */
+export class LedgerCheckpointer {
+  private frontier: Frontier = EMPTY_FRONTIER;
+  private lastPosition: Position = START_POSITION;
+  private last: { event: RecordedEvent; index: number } | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  readonly origin: string;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly key: LedgerKey,
+    private readonly clock: Clock,
+    private readonly options: LedgerCheckpointerOptions = {},
+  ) {
+    this.origin = options.origin ?? DEFAULT_LEDGER_ORIGIN;
+  }
+
+  /** Checkpoints now unless the latest event already is a checkpoint of everything before it. */
+  checkpointNow(): Promise<CheckpointResult> {
+    const next = this.chain.then(() => this.doCheckpoint());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Checkpoints every `intervalMs` (only when something was appended). The timer does not keep the process alive. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.checkpointNow()
+        .catch((error: unknown) => this.options.onError?.(error))
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.options.intervalMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async doCheckpoint(): Promise<CheckpointResult> {
+    for (let attempt = 0; ; attempt++) {
+      // The key first: creating it appends events, which the checkpoint must cover.
+      const signer = await this.key.current();
+      const [head] = await this.store.readStream(LEDGER_CHECKPOINT_STREAM, { direction: 'backwards', maxCount: 1 });
+      await this.catchUp();
+      const last = this.last;
+      if (last !== null && isLedgerCheckpoint(last.event)) {
+        const data = last.event.data as LedgerCheckpointSignedData;
+        if (data.treeSize === last.index && data.origin === this.origin) {
+          return { created: false, eventId: last.event.id, position: last.event.position, index: last.index, data };
+        }
+      }
+      const treeSize = this.frontier.size;
+      const root = frontierRoot(this.frontier);
+      const signedAt = this.clock.now();
+      const body = formatCheckpointBody({ origin: this.origin, size: treeSize, rootHash: root, extensions: [] });
+      const { note } = await this.key.signNote(body, this.origin, signer);
+      const data: LedgerCheckpointSignedData = {
+        origin: this.origin,
+        treeSize,
+        rootHash: root.toString('hex'),
+        checkpoint: note,
+        keyId: signer.keyId,
+        keyVersion: signer.keyVersion,
+        fingerprint: signer.fingerprint,
+        keyRevision: signer.keyRevision,
+        signedAt,
+      };
+      const event: NewEvent = {
+        id: randomUUID() as EventId,
+        type: LEDGER_CHECKPOINT_SIGNED,
+        schemaVersion: LEDGER_EVENT_SCHEMA_VERSION,
+        data,
+        metadata: { tenant: 'system', actor: 'system:ledger', correlationId: randomUUID(), causationId: null, occurredAt: signedAt },
+      };
+      try {
+        const appended = await this.store.append(LEDGER_CHECKPOINT_STREAM, [event], { expectedRevision: head ? head.revision : 'no_stream' });
+        // Its index is the number of events before it; other writers may have appended in between.
+        await this.catchUp();
+        const index = this.last?.event.id === event.id ? this.last.index : await this.indexOf(appended.position);
+        return { created: true, eventId: event.id, position: appended.position, index, data };
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
+      }
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const page = await this.store.readAll({ fromPosition: this.lastPosition, maxCount: PAGE });
+      for (const e of page) {
+        this.last = { event: e, index: this.frontier.size };
+        this.frontier = appendLeaf(this.frontier, ledgerLeafHash(e));
+        this.lastPosition = e.position;
+      }
+      if (page.length < PAGE) return;
+    }
+  }
+
+  private async indexOf(position: Position): Promise<number> {
+    let index = 0;
+    let from = START_POSITION;
+    for (;;) {
+      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE });
+      for (const e of page) {
+        if (e.position.commit === position.commit && e.position.prepare === position.prepare) return index;
+        index++;
+      }
+      if (page.length < PAGE) throw new Error('the checkpoint just appended is not in the store');
+      from = page.at(-1)!.position;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
+import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
+import { allProjections } from '../../projections';
+import { importKit, KitRefusedError } from '../../src/kit/kit-import';
+import { verifyKit } from '../../src/kit/kit-verify';
+import { parseTrust } from '../../src/kit/kit-trust';
+import { verifyLedger } from '../../src/ledger/ledger-verification';
+import { rebuildProjection } from '../../src/projections-runtime/rebuild';
+import type { EventStore } from '../../src/ports/event-store';
+import { tempDir } from '../support/temp-dir';
+import { ledgerFixture, populate } from './helpers/ledger-fixture';
+
+async function digests(t: { teardown(fn: () => void): void }, store: EventStore, dir: string, name: string): Promise<Record<string, string>> {
+  const readModels = SqliteReadModelStore.open(join(dir, `read-models-${name}.sqlite`));
+  t.teardown(() => readModels.close());
+  const out: Record<string, string> = {};
+  for (const p of allProjections) out[p.name] = (await rebuildProjection(store, readModels, p)).digest;
+  return out;
+}
+
+test('an exported kit verifies offline, check by check', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const result = await f.exportTo(join(dir, 'kit.tar'));
+  t.true(result.checkpointCreated);
+  t.false(result.manifest.selection.partial);
+  t.is(result.manifest.counts.envelopes, 4);
+  const report = await verifyKit(result.file);
+  t.true(report.ok, report.failures.join('\n'));
+  t.deepEqual(
+    report.checks.map((c) => c.name),
+    ['archive', 'archive canonical form', 'manifest', 'file digests', 'events', 'hash chains', 'ledger checkpoint', 'ledger tree', 'manifest signature', 'contents', 'envelope signatures', 'transparency-log proofs'],
+  );
+});
+
+test('the same events give a byte-identical kit', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const a = await f.exportTo(join(dir, 'a.tar'));
+  const b = await f.exportTo(join(dir, 'b.tar'));
+  t.false(b.checkpointCreated);
+  t.is(a.sha256, b.sha256);
+  t.deepEqual(readFileSync(a.file), readFileSync(b.file));
+});
+
+test('a kit pinned to the ledger key verifies; pinned to another key it fails', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const ledger = await f.ledgerKey.current();
+  t.true((await verifyKit(kit.file, { trust: parseTrust({ ledgerKeys: [ledger.fingerprint] }, 'inline') })).ok);
+  const wrong = await verifyKit(kit.file, { trust: parseTrust({ ledgerKeys: ['ab'.repeat(32)] }, 'inline') });
+  t.false(wrong.ok);
+  t.regex(wrong.failures.join('\n'), /does not pin/);
+});
+
+test('import into a fresh store preserves ids, order and hashes, rebuilds the same digests, and is a no-op the second time', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => target.close());
+
+  const first = await importKit(kit.file, target);
+  t.is(first.appended, kit.manifest.counts.events);
+  const source = await f.store.readAll();
+  const imported = await target.readAll();
+  t.deepEqual(
+    imported.map((e) => [e.id, e.stream, e.revision, e.position.commit, e.metadata.hash]),
+    source.map((e) => [e.id, e.stream, e.revision, e.position.commit, e.metadata.hash]),
+  );
+  t.true((await verifyLedger(target)).ok);
+  t.deepEqual(await digests(t, target, dir, 'imported'), await digests(t, f.store, dir, 'source'));
+
+  const second = await importKit(kit.file, target);
+  t.is(second.appended, 0);
+  t.is(second.alreadyPresent, imported.length);
+  t.is((await target.readAll()).length, imported.length);
+});
+
+test('import refuses a store that holds other events, and writes nothing', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const other = ledgerFixture();
+  t.teardown(() => other.close());
+  await populate(other, 1);
+  const before = (await other.store.readAll()).length;
+  const error = await t.throwsAsync(importKit(kit.file, other.store), { instanceOf: KitRefusedError });
+  t.regex(error?.message ?? '', /not empty/);
+  t.is((await other.store.readAll()).length, before);
+});
+
+test('a partial kit (one tenant) proves each event against the checkpoint and cannot be imported', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'acme.tar'), { tenant: 'acme' });
+  t.true(kit.manifest.selection.partial);
+  const report = await verifyKit(kit.file);
+  t.true(report.ok, report.failures.join('\n'));
+  t.true(report.checks.some((c) => c.name === 'ledger inclusion proofs' && c.ok));
+  const envelopes = kit.manifest.files.filter((x) => x.path.startsWith('envelopes/')).length;
+  t.is(envelopes, 3);
+  const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => target.close());
+  await t.throwsAsync(importKit(kit.file, target), { message: /partial export \(--tenant acme\)/ });
+  t.is((await target.readAll()).length, 0);
+});
+
+test('a kit of whole streams exported with --streams verifies', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'env.tar'), { streams: ['envelope-'] });
+  const report = await verifyKit(kit.file);
+  t.true(report.ok, report.failures.join('\n'));
+  t.is(kit.manifest.counts.envelopes, 4);
+});
