@@ -27,10 +27,10 @@ export class SubmissionWorker {
   private readonly inFlight = new Set<string>();
   private readonly pausedUntil = new Map<string, number>();
   private readonly recorded = new EventEmitter();
+  private readonly ready: string[] = [];
+  private readonly queued = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
-  private ticking = false;
-  private again = false;
 
   constructor(
     private readonly readModels: ReadModelStore,
@@ -45,19 +45,28 @@ export class SubmissionWorker {
 
   start(): void {
     this.running = true;
-    this.schedule(0);
+    this.scheduleScan(0);
   }
 
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    while (this.inFlight.size > 0 || this.ticking) await new Promise((r) => setTimeout(r, 10));
+    while (this.inFlight.size > 0) await new Promise((r) => setTimeout(r, 10));
   }
 
-  /** Look at the queue now (a submission was just requested). */
-  poke(): void {
-    if (this.ticking) this.again = true;
-    else this.schedule(0);
+  /**
+   * A submission was just requested: queue it at once, without reading the
+   * queue's read model (which may not have folded it yet). Without an id,
+   * look at the whole queue now.
+   */
+  poke(submissionId?: string): void {
+    if (!this.running) return;
+    if (submissionId === undefined) {
+      this.scheduleScan(0);
+      return;
+    }
+    for (const log of this.logs.keys()) this.enqueue(`${submissionId}/${log}`);
+    this.pump();
   }
 
   /**
@@ -87,49 +96,62 @@ export class SubmissionWorker {
     });
   }
 
-  private schedule(ms: number): void {
-    if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.tick(), ms);
+  private enqueue(task: string): void {
+    if (this.queued.has(task) || this.inFlight.has(task)) return;
+    this.queued.add(task);
+    this.ready.push(task);
   }
 
-  private tick(): void {
+  /** Starts queued tasks while there is room; each finished task makes room for the next. */
+  private pump(): void {
+    const limit = this.options.concurrency ?? 64;
+    while (this.running && this.inFlight.size < limit && this.ready.length > 0) {
+      const task = this.ready.shift()!;
+      this.queued.delete(task);
+      if (this.inFlight.has(task)) continue;
+      const slash = task.indexOf('/');
+      const submissionId = task.slice(0, slash);
+      const log = task.slice(slash + 1);
+      if ((this.pausedUntil.get(log) ?? 0) > Date.now()) continue; // the next scan picks it up again
+      this.inFlight.add(task);
+      void this.process(submissionId, log).finally(() => {
+        this.inFlight.delete(task);
+        this.pump();
+      });
+    }
+  }
+
+  private scheduleScan(ms: number): void {
     if (!this.running) return;
-    this.ticking = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.scan(), ms);
+  }
+
+  /**
+   * Reads the whole queue from the read model: what was submitted before a
+   * restart, by another process, or is due again after a backoff. Runs every
+   * poll interval, or sooner when a retry falls due.
+   */
+  private scan(): void {
+    if (!this.running) return;
+    const poll = this.options.pollIntervalMs ?? 1000;
     try {
       const now = Date.now();
       const pending = this.readModels.listDocuments<PendingView>(SUBMISSIONS, { prefix: 'pending:' });
       this.metrics.pendingSubmissions.set(pending.length);
-      const limit = this.options.concurrency ?? 64;
       let nextDue = Infinity;
       for (const { doc } of pending) {
         for (const [log, due] of Object.entries(doc.due)) {
-          const task = `${doc.submissionId}/${log}`;
-          if (this.inFlight.has(task)) continue;
           const at = Math.max(due ? Date.parse(due) : 0, this.pausedUntil.get(log) ?? 0);
-          if (at > now) {
-            nextDue = Math.min(nextDue, at);
-            continue;
-          }
-          if (this.inFlight.size >= limit) {
-            nextDue = now;
-            continue;
-          }
-          this.inFlight.add(task);
-          void this.process(doc.submissionId, log).finally(() => {
-            this.inFlight.delete(task);
-            this.poke();
-          });
+          if (at > now) nextDue = Math.min(nextDue, at);
+          else this.enqueue(`${doc.submissionId}/${log}`);
         }
       }
-      const poll = this.options.pollIntervalMs ?? 1000;
-      this.schedule(this.again ? 0 : Math.max(0, Math.min(poll, nextDue - Date.now())));
-      this.again = false;
+      this.pump();
+      this.scheduleScan(Math.max(10, Math.min(poll, nextDue - Date.now())));
     } catch (error) {
-      this.logger.error('submission worker tick failed', { error: error instanceof Error ? error.message : String(error) });
-      this.schedule(this.options.pollIntervalMs ?? 1000);
-    } finally {
-      this.ticking = false;
+      this.logger.error('submission worker scan failed', { error: error instanceof Error ? error.message : String(error) });
+      this.scheduleScan(poll);
     }
   }
 

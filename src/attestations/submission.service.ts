@@ -97,13 +97,17 @@ export class SubmissionService {
   }
 
   requeue(submissionId: string, log: string, reason: string, ctx: CommandContext): Promise<SubmissionEvent[]> {
+    if (!/^[0-9a-f]{64}$/.test(submissionId)) throw new ValidationError('a submission id is the envelope digest: 64 lowercase hex characters', {}, 'invalid_parameter');
     return this.execute(submissionId, { type: 'Requeue', log, reason }, ctx);
   }
 
-  async load(submissionId: string): Promise<SubmissionRecord> {
-    const { state } = await loadSubmission(this.store, submissionId);
-    if (!state.exists) throw new SubmissionNotFoundError(submissionId);
-    return state;
+  load(submissionId: string): Promise<SubmissionRecord> {
+    return translatingDomainErrors(async () => {
+      if (!/^[0-9a-f]{64}$/.test(submissionId)) throw new ValidationError('a submission id is the envelope digest: 64 lowercase hex characters', {}, 'invalid_parameter');
+      const { state } = await loadSubmission(this.store, submissionId);
+      if (!state.exists) throw new SubmissionNotFoundError(submissionId);
+      return state;
+    });
   }
 
   /** The envelope of a submission, from the archive (its digest is checked on read). */

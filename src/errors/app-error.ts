@@ -56,3 +56,9 @@ export class UnavailableError extends AppError {
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
+
+/** The body is not in a format this endpoint reads (send application/json). */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = 'unsupported_media_type';
+  readonly status = 415;
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { noteVerifierFor, parseTrustedRoot, parseVerifierKey, type NoteVerifier } from '../../domain/transparency';
+import { noteVerifierFor, parseTrustedRoot, parseVerifierKey, type NoteVerifier, type TrustedRoot } from '../../domain/transparency';
 import { ValidationError } from '../errors/app-error';
 
 /**
@@ -15,8 +15,14 @@ import { ValidationError } from '../errors/app-error';
 export interface KitTrust {
   /** Pinned ledger key fingerprints; undefined = the kit's own key history is believed (self-asserted). */
   readonly ledgerKeys?: readonly string[];
-  /** Verifiers of transparency-log checkpoints. */
+  /** Verifiers of transparency-log checkpoints: the `logKeys`, and the keys of the trusted root's logs. */
   readonly logVerifiers: readonly NoteVerifier[];
+  /**
+   * The Sigstore trusted root, if one was given: entries of its logs are
+   * verified as bundles by the domain verifier (inclusion proof, checkpoint
+   * signature, SET, entry body against the envelope, log key validity).
+   */
+  readonly trustedRoot?: TrustedRoot;
   readonly source: string;
 }
 
@@ -28,7 +34,8 @@ const TrustFile = z.strictObject({
 
 export function parseTrust(json: unknown, source: string): KitTrust {
   if (typeof json === 'object' && json !== null && typeof (json as { mediaType?: unknown }).mediaType === 'string') {
-    return { logVerifiers: verifiersOfTrustedRoot(json, source), source };
+    const root = trustedRootOf(json, source);
+    return { logVerifiers: verifiersOf(root), trustedRoot: root, source };
   }
   const parsed = TrustFile.safeParse(json);
   if (!parsed.success) throw new ValidationError(`${source}: not a trust file: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -38,8 +45,9 @@ export function parseTrust(json: unknown, source: string): KitTrust {
     if (!v.ok) throw new ValidationError(`${source}: log key ${JSON.stringify(text.slice(0, 40))}: ${v.reason}`);
     logVerifiers.push(v.value);
   }
-  if (parsed.data.trustedRoot !== undefined) logVerifiers.push(...verifiersOfTrustedRoot(parsed.data.trustedRoot, source));
-  return { ...(parsed.data.ledgerKeys === undefined ? {} : { ledgerKeys: parsed.data.ledgerKeys }), logVerifiers, source };
+  const root = parsed.data.trustedRoot === undefined ? undefined : trustedRootOf(parsed.data.trustedRoot, source);
+  if (root !== undefined) logVerifiers.push(...verifiersOf(root));
+  return { ...(parsed.data.ledgerKeys === undefined ? {} : { ledgerKeys: parsed.data.ledgerKeys }), logVerifiers, ...(root === undefined ? {} : { trustedRoot: root }), source };
 }
 
 export function loadTrustFile(file: string): KitTrust {
@@ -52,10 +60,14 @@ export function loadTrustFile(file: string): KitTrust {
   return parseTrust(json, file);
 }
 
-function verifiersOfTrustedRoot(json: unknown, source: string): NoteVerifier[] {
+function trustedRootOf(json: unknown, source: string): TrustedRoot {
   const root = parseTrustedRoot(json);
   if (!root.ok) throw new ValidationError(`${source}: ${root.reason}`);
-  return root.value.tlogs.flatMap((t) => {
+  return root.value;
+}
+
+function verifiersOf(root: TrustedRoot): NoteVerifier[] {
+  return root.tlogs.flatMap((t) => {
     const v = noteVerifierFor(t.keyName, t.publicKey);
     return v.ok ? [v.value] : [];
   });

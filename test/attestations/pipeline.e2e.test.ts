@@ -105,3 +105,14 @@ test('/metrics counts logged submissions per log', async (t) => {
   t.regex(text, /attestor_submission_total\{log="local",result="logged"\} 1/);
   t.regex(text, /rekor_inclusion_latency_seconds_count\{log="local"\} 1/);
 });
+
+test('an unknown submission is a 404, a malformed id a 400, and a non-JSON body a 415', async (t) => {
+  const service = await aRunningService(t);
+  const unknown = await getJson(`${service.url}/api/v1/submissions/${'f'.repeat(64)}`);
+  t.is(unknown.status, 404);
+  t.is(unknown.body['code'], 'submission_not_found');
+  t.is((await postJson(`${service.url}/api/v1/submissions/bad%20id/requeue`, { log: 'local', reason: 'x' })).status, 400);
+  const text = await fetch(`${service.url}/api/v1/rekor/entries`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+  t.is(text.status, 415);
+  t.is(((await text.json()) as { code: string }).code, 'unsupported_media_type');
+});

@@ -76,7 +76,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
       envelope = (await deps.signing.sign({ keyIds: [s.keyId], payloadType, payload }, ctx)).envelope;
     }
     const submitted = await deps.submissions.submit(envelope, body.verifier, ctx);
-    deps.worker.poke();
+    deps.worker.poke(submitted.submissionId);
     const location = `/api/v1/submissions/${submitted.submissionId}`;
     const logged = waitMs > 0 && (await deps.worker.waitUntilLogged(submitted.submissionId, waitMs));
     if (!logged) {
@@ -177,7 +177,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   router.post('/api/v1/submissions/:id/requeue', async (req, res) => {
     const body = parse(z.strictObject({ log: z.string().min(1), reason: z.string().min(1).max(1000) }), req.body);
     await deps.submissions.requeue(String(req.params['id']), body.log, body.reason, contextOf(req, res));
-    deps.worker.poke();
+    deps.worker.poke(String(req.params['id']));
     res.status(202).json({ submissionId: req.params['id'], log: body.log, status: 'pending' });
   });
 

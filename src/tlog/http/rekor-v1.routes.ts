@@ -3,7 +3,7 @@ import { sign } from 'node:crypto';
 import { acceptDsseV001 } from '../../../domain/tlog/entry-body';
 import { parseDsseV001Request } from '../../../domain/tlog/entry-request';
 import { setPayloadBytes } from '../../../domain/transparency/rekor-set';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../../errors/app-error';
 import { sendProblem } from '../../http/problem';
 import type { StoredLeaf } from '../../ports/tlog-store';
 import type { LocalLog } from '../local-log';
@@ -53,7 +53,7 @@ export function rekorV1Routes(log: LocalLog): Router {
   const location = (uuid: string): string => `/api/v1/log/entries/${treeHex}${uuid}`;
 
   router.post('/api/v1/log/entries', async (req: Request, res: Response) => {
-    if (!req.is('application/json')) throw new ValidationError('send the proposed entry as application/json', {}, 'unsupported_media_type');
+    if (!req.is('application/json')) throw new UnsupportedMediaTypeError('send the proposed entry as application/json');
     const parsed = parseDsseV001Request(req.body);
     if (!parsed.ok) throw new ValidationError(parsed.reason, { message: parsed.reason }, 'invalid_entry');
     const accepted = acceptDsseV001(parsed.value);

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { acceptHashedRekordV002 } from '../../../domain/tlog/entry-body';
 import { parseHashedRekordV002Request } from '../../../domain/tlog/entry-request';
 import { parseTilePath, TILE_WIDTH } from '../../../domain/tlog/tile-path';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../../errors/app-error';
 import { sendProblem } from '../../http/problem';
 import type { StoredLeaf } from '../../ports/tlog-store';
 import type { LocalLog } from '../local-log';
@@ -33,7 +33,7 @@ export function rekorV2Routes(log: LocalLog): Router {
   const router = Router();
 
   router.post('/api/v2/log/entries', async (req: Request, res: Response) => {
-    if (!req.is('application/json')) throw new ValidationError('send the entry request as application/json', {}, 'unsupported_media_type');
+    if (!req.is('application/json')) throw new UnsupportedMediaTypeError('send the entry request as application/json');
     const parsed = parseHashedRekordV002Request(req.body);
     if (!parsed.ok) throw new ValidationError(parsed.reason, { message: parsed.reason }, 'invalid_entry');
     const accepted = acceptHashedRekordV002(parsed.value);
