@@ -3,6 +3,7 @@
  * baseline measured in the same run. Not part of `npm test`.
  */
 import { benchKit } from './kit.bench';
+import { benchPipeline } from './pipeline.bench';
 import { benchSign } from './sign.bench';
 import { benchStore } from './store.bench';
 import { benchTlog } from './tlog.bench';
@@ -13,6 +14,7 @@ const areas: Record<string, () => Promise<void>> = {
   sign: benchSign,
   tlog: benchTlog,
   verify: benchVerify,
+  pipeline: benchPipeline,
   kit: benchKit,
 };
 
