@@ -23,6 +23,7 @@ import { EVENT_STORE, type EventStore } from './ports/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from './ports/read-model-store';
 import { KEY_PROVIDERS } from './ports/key-provider';
 import { OBJECT_STORE } from './ports/object-store';
+import { ProjectionFeed } from './projections-runtime/projection-feed';
 import { ProjectionRunner } from './projections-runtime/projection-runner';
 import { buildSigning, KEY_SERVICE, SIGNING_SERVICE, VERIFICATION_SERVICE } from './signing/signing.composition';
 import { loadSigningConfig } from './signing/signing.config';
@@ -95,7 +96,9 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   const verifier = new AttestationVerifier(store, readModels, signing.verification, () => attestations.trustedRoot(), clock, metrics);
   container.registerInstance(AttestationVerifier, verifier);
 
-  for (const r of runners) r.start();
+  // One subscription feeds every projection: the ledger is read and decoded once.
+  const feed = new ProjectionFeed(store, runners);
+  feed.start();
 
   const routers: Router[] = [
     healthRoutes({ store, runners, metrics, maxLag: config.readinessMaxLag }),
@@ -119,7 +122,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
     routers,
     async close() {
       await attestations.close();
-      for (const r of runners) await r.stop();
+      await feed.stop();
       await ledger.checkpointer.stop();
       await signing.close();
       readModels.close();

@@ -53,6 +53,9 @@ export function submissionOf(envelope: DsseEnvelope, signerPublicKeyPem: string)
 }
 
 export class LogVerifier {
+  /** Checkpoints already verified: a batch of entries shares one, and its signature need be checked once. */
+  private readonly verifiedNotes = new Map<string, LogCheckpoint>();
+
   constructor(
     readonly log: string,
     readonly trust: LogTrust,
@@ -66,6 +69,15 @@ export class LogVerifier {
 
   /** A signed note that is a checkpoint of this log, signed by its key. */
   checkpoint(note: string): LogCheckpoint {
+    const known = this.verifiedNotes.get(note);
+    if (known) return known;
+    const verified = this.verifyCheckpoint(note);
+    if (this.verifiedNotes.size >= 64) this.verifiedNotes.delete(this.verifiedNotes.keys().next().value!);
+    this.verifiedNotes.set(note, verified);
+    return verified;
+  }
+
+  private verifyCheckpoint(note: string): LogCheckpoint {
     const opened = openCheckpoint(note, [this.trust.verifier]);
     if (!opened.ok) throw this.fail('checkpoint', opened.reason);
     const origin = opened.value.checkpoint.origin;

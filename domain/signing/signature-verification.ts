@@ -1,4 +1,5 @@
-import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { publicKeyFromPem } from '../shared/key-cache';
 import { decodeBase64, pae, type DsseEnvelope, type DsseSignature } from './dsse-envelope';
 
 /**
@@ -8,7 +9,7 @@ import { decodeBase64, pae, type DsseEnvelope, type DsseSignature } from './dsse
 export function verifyMessageSignature(message: Uint8Array, signature: Uint8Array, publicKey: string | KeyObject): boolean {
   let key: KeyObject;
   try {
-    key = typeof publicKey === 'string' ? createPublicKey(publicKey) : publicKey;
+    key = typeof publicKey === 'string' ? publicKeyFromPem(publicKey) : publicKey;
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { publicKeyFromPem } from '../shared/key-cache';
 
 /**
  * What a client may submit to the local log, parsed from untrusted JSON into
@@ -154,11 +155,10 @@ export function parseHashedRekordV002Request(json: unknown): ParsedRequest<Hashe
 
 /** A PEM public key or certificate, as Rekor v1 verifiers are given. */
 export function keyFromPem(pem: string): KeyObject | null {
+  if (!pem.includes('BEGIN CERTIFICATE') && !pem.includes('BEGIN PUBLIC KEY')) return null;
   try {
-    if (pem.includes('BEGIN CERTIFICATE')) return new X509Certificate(pem).publicKey;
-    if (pem.includes('BEGIN PUBLIC KEY')) return createPublicKey(pem);
+    return publicKeyFromPem(pem);
   } catch {
     return null;
   }
-  return null;
 }

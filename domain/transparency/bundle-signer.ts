@@ -1,6 +1,7 @@
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { Bundle } from './bundle';
 import { fail, ok, type Result } from './result';
+import { publicKeyFromPem } from '../shared/key-cache';
 
 /**
  * Who signed a bundle's content, as far as the bundle and the caller say:
@@ -46,7 +47,7 @@ export function keyFromPem(pem: string): Result<{ readonly certificateDer?: Buff
       const cert = new X509Certificate(pem);
       return ok({ certificateDer: cert.raw, publicKey: cert.publicKey });
     }
-    return ok({ publicKey: createPublicKey(pem) });
+    return ok({ publicKey: publicKeyFromPem(pem) });
   } catch {
     return fail('PEM is neither a certificate nor a public key');
   }

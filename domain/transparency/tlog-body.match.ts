@@ -5,6 +5,7 @@ import type { BundleContent } from './bundle';
 import { keyFromPem, type BundleSigner } from './bundle-signer';
 import type { EntryBody, SignerRef } from './rekor-body';
 import { fail, ok, type Result } from './result';
+import { spkiDer as spkiDerOf } from '../shared/key-cache';
 
 /**
  * Does the logged entry describe this bundle's signature? Without this a
@@ -59,15 +60,16 @@ function signerMatches(ref: SignerRef, signer: BundleSigner): Result<void> {
       if (parsed.value.certificateDer) {
         return signer.$case === 'certificate' && bytesEqual(parsed.value.certificateDer, signer.der) ? ok(undefined) : mismatch;
       }
-      return sameKey(parsed.value.publicKey.export({ format: 'der', type: 'spki' }), signer) ? ok(undefined) : mismatch;
+      return sameKey(spkiDerOf(parsed.value.publicKey), signer) ? ok(undefined) : mismatch;
     }
   }
 }
 
-function sameKey(spkiDer: Buffer, signer: BundleSigner): boolean {
+function sameKey(der: Buffer, signer: BundleSigner): boolean {
   if (signer.$case !== 'publicKey') return false;
   try {
-    return bytesEqual(createPublicKey({ key: spkiDer, format: 'der', type: 'spki' }).export({ format: 'der', type: 'spki' }), signer.publicKey.export({ format: 'der', type: 'spki' }));
+    // Re-encoding normalises the logged DER before comparing with the bundle's key.
+    return bytesEqual(spkiDerOf(createPublicKey({ key: der, format: 'der', type: 'spki' })), spkiDerOf(signer.publicKey));
   } catch {
     return false;
   }

@@ -9,7 +9,6 @@ import { cachedTree, LeafHashes, ledgerLeafHash } from '../../domain/ledger/ledg
 import { canonicalJson } from '../../domain/shared/canonical-json';
 import { sha256Hex } from '../../domain/shared/sha256';
 import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
-import { ENVELOPE_SIGNED } from '../../domain/signing/envelope.events';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { consistencyProof, inclusionProof } from '../../domain/transparency';
 import { ValidationError } from '../errors/app-error';
@@ -20,6 +19,7 @@ import type { LedgerKey } from '../ledger/ledger-key';
 import { allEvents } from '../ledger/ledger-verification';
 import {
   CHECKPOINT_FILE,
+  envelopeDigestOf,
   envelopeFile,
   EVENTS_FILE,
   eventLine,
@@ -190,17 +190,6 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
-}
-
-/**
- * The archived envelope an event names: the signing record's, and the one a
- * submission logs (signed here or elsewhere; the transparency-log checks
- * compare each logged entry with its envelope, so the kit carries it).
- */
-export function envelopeDigestOf(e: Pick<RecordedEvent, 'type' | 'data'>): string | null {
-  if (e.type !== ENVELOPE_SIGNED && e.type !== 'SubmissionRequested' && e.type !== 'EntryLogged') return null;
-  const digest = (e.data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
-  return typeof digest === 'string' ? digest : null;
 }
 
 function selectionOf(options: KitSelectionOptions): KitSelection {

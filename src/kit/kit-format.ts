@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EventId, RecordedEvent, StreamName } from '../../domain/events/event';
 import { canonicalJson } from '../../domain/shared/canonical-json';
+import { ENVELOPE_SIGNED } from '../../domain/signing/envelope.events';
 
 /**
  * The offline kit, a tar archive:
@@ -24,6 +25,17 @@ export const PROOFS_FILE = 'ledger/proofs.ndjson';
 export const TLOG_FILE = 'tlog/entries.ndjson';
 export const TRUST_ROOT_FILE = 'trust/trusted_root.json';
 export const envelopeFile = (digest: string): string => `envelopes/${digest}.json`;
+
+/**
+ * The archived envelope an event names: the signing record's, and the one a
+ * submission logs (signed here or elsewhere; the transparency-log checks
+ * compare each logged entry with its envelope, so the kit carries it).
+ */
+export function envelopeDigestOf(e: Pick<RecordedEvent, 'type' | 'data'>): string | null {
+  if (e.type !== ENVELOPE_SIGNED && e.type !== 'SubmissionRequested' && e.type !== 'EntryLogged') return null;
+  const digest = (e.data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
+  return typeof digest === 'string' ? digest : null;
+}
 
 /** The fixed mtime of every entry: kits of the same events are byte-identical. */
 export const KIT_MTIME = new Date('2000-01-01T00:00:00Z');

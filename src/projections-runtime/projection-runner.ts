@@ -1,9 +1,9 @@
-import { START_POSITION, type Position, type RecordedEvent } from '../../domain/events/event';
+import { comparePositions, START_POSITION, type Position, type RecordedEvent } from '../../domain/events/event';
 import type { Projection } from '../../projections/projection';
-import type { EventStore, Subscription } from '../ports/event-store';
+import type { EventStore } from '../ports/event-store';
 import type { ReadModelStore } from '../ports/read-model-store';
-import { UnavailableError } from '../errors/app-error';
 import { foldBatch } from './fold-batch';
+import { ProjectionFeed } from './projection-feed';
 
 const MAX_BATCH = 1000;
 
@@ -15,20 +15,20 @@ export interface ProjectionStatus {
 }
 
 /**
- * Keeps one projection up to date: subscribes after its stored checkpoint and
- * folds events in batches (a batch ends when the subscription pauses or at
- * MAX_BATCH events). Each batch and the checkpoint commit together, so after a
- * crash it resumes exactly where it stopped. A changed version rebuilds.
+ * Keeps one projection up to date. It is fed events in global order (by a
+ * `ProjectionFeed`, which can feed several runners from one subscription) and
+ * folds them in batches: a batch ends when the feed pauses or at MAX_BATCH
+ * events. Each batch and the checkpoint commit together, so after a crash it
+ * resumes exactly where it stopped. A changed version rebuilds.
  */
 export class ProjectionRunner {
-  private subscription: Subscription | null = null;
   private buffer: RecordedEvent[] = [];
   private flushScheduled = false;
   private position: Position = START_POSITION;
+  /** The last event taken into the buffer (ahead of `position` until the batch is folded). */
+  private accepted: Position = START_POSITION;
   private failure: string | null = null;
-  private done: Promise<void> = Promise.resolve();
-  private stopped = false;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private ownFeed: ProjectionFeed | null = null;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -38,7 +38,8 @@ export class ProjectionRunner {
     private readonly onError: (projection: string, error: unknown) => void = () => {},
   ) {}
 
-  start(): void {
+  /** Reads the checkpoint (resetting the read model if its version changed); returns where to resume after. */
+  prepare(): Position {
     const cp = this.readModels.checkpoint(this.projection.name);
     if (!cp || cp.version !== this.projection.version) {
       this.readModels.reset(this.projection.name, this.projection.version);
@@ -46,49 +47,24 @@ export class ProjectionRunner {
     } else {
       this.position = cp.position;
     }
-    this.subscribe();
+    this.accepted = this.position;
+    return this.position;
   }
 
-  private subscribe(): void {
-    const subscription = this.store.subscribeToAll({ fromPosition: this.position });
-    this.subscription = subscription;
-    this.done = this.consume(subscription);
-  }
-
-  private async consume(subscription: Subscription, attempt = 0): Promise<void> {
-    try {
-      for await (const event of subscription) {
-        attempt = 0;
-        this.buffer.push(event);
-        if (this.buffer.length >= MAX_BATCH) this.flush();
-        else if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(() => this.flush());
-        }
-        if (this.failure) break;
-      }
-      this.flush();
-    } catch (error) {
-      this.flush();
-      if (error instanceof UnavailableError && !this.stopped && !this.failure) {
-        // The store went away (an EventStoreDB connection drop): resubscribe
-        // from the last folded position with a bounded backoff.
-        const delay = Math.min(30_000, 250 * 2 ** attempt);
-        this.onError(this.projection.name, error);
-        this.retryTimer = setTimeout(() => {
-          this.retryTimer = null;
-          if (this.stopped) return;
-          const next = this.store.subscribeToAll({ fromPosition: this.position });
-          this.subscription = next;
-          this.done = this.consume(next, attempt + 1);
-        }, delay);
-        return;
-      }
-      this.fail(error);
+  /** Takes the next event of the global order; events at or before its position are ignored. */
+  accept(event: RecordedEvent): void {
+    if (this.failure || comparePositions(event.position, this.accepted) <= 0) return;
+    this.accepted = event.position;
+    this.buffer.push(event);
+    if (this.buffer.length >= MAX_BATCH) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 
-  private flush(): void {
+  /** Folds what is buffered now. */
+  flush(): void {
     this.flushScheduled = false;
     if (this.buffer.length === 0 || this.failure) return;
     const batch = this.buffer;
@@ -102,10 +78,22 @@ export class ProjectionRunner {
     }
   }
 
-  private fail(error: unknown): void {
+  /** Stops folding for good (a bug in the projection, or a feed that cannot go on); /readyz reports it. */
+  fail(error: unknown): void {
+    if (this.failure) return;
     this.failure = error instanceof Error ? error.message : String(error);
     this.onError(this.projection.name, error);
-    void this.subscription?.close();
+  }
+
+  /** Runs this projection alone, on a subscription of its own. */
+  start(): void {
+    this.ownFeed = new ProjectionFeed(this.store, [this], this.onError);
+    this.ownFeed.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.ownFeed?.stop();
+    this.flush();
   }
 
   status(): ProjectionStatus {
@@ -129,13 +117,5 @@ export class ProjectionRunner {
       }, timeoutMs);
       this.listeners.add(check);
     });
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    await this.subscription?.close();
-    await this.done;
-    this.flush();
   }
 }

@@ -111,6 +111,7 @@ export async function benchSign(): Promise<void> {
     const privateKey: KeyObject = createPrivateKey(readFileSync(join(config.keysDir, fileVersion.providerRef), 'utf8'));
     const ioDir = join(dir, 'raw-io');
     mkdirSync(ioDir);
+    let ioFiles = 0;
     let n = 0;
     const signFile = (): Promise<unknown> => signing.signing.sign({ keyIds: [fileKey.keyId], payloadType: PAYLOAD_TYPE, payload: statement(n++) });
     const file = await alternating(BENCH_SECONDS, BENCH_ROUNDS, {
@@ -125,7 +126,7 @@ export async function benchSign(): Promise<void> {
       // The archive's I/O alone: one new file per envelope, written, fsynced and renamed into place.
       rawIo: (secs) =>
         inFlight(secs, CONCURRENCY, async (i) => {
-          const target = join(ioDir, `${n}-${i}`);
+          const target = join(ioDir, String(ioFiles++));
           const handle = await fs.open(`${target}.tmp`, 'wx', 0o444);
           try {
             await handle.writeFile(messages[i % messages.length]!);

@@ -1,0 +1,32 @@
+import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+
+/**
+ * Parsing a PEM key or certificate and exporting a key's DER costs more than
+ * the signature check it serves, and the same few keys come back on every
+ * request. These memos make the second time free; they hold public material
+ * only, and at most LIMIT entries (oldest dropped first).
+ */
+const LIMIT = 1024;
+const fromPem = new Map<string, KeyObject>();
+const spki = new WeakMap<KeyObject, Buffer>();
+
+/** The public key of a PEM public key or certificate; throws if it is neither. */
+export function publicKeyFromPem(pem: string): KeyObject {
+  let key = fromPem.get(pem);
+  if (!key) {
+    key = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    if (fromPem.size >= LIMIT) fromPem.delete(fromPem.keys().next().value!);
+    fromPem.set(pem, key);
+  }
+  return key;
+}
+
+/** The DER SubjectPublicKeyInfo of a key. */
+export function spkiDer(key: KeyObject): Buffer {
+  let der = spki.get(key);
+  if (!der) {
+    der = key.export({ format: 'der', type: 'spki' });
+    spki.set(key, der);
+  }
+  return der;
+}
