@@ -7,8 +7,9 @@ import { requireDigest, verified } from './content-address';
 
 /**
  * Content-addressed archive on a local filesystem: `<root>/sha256/ab/cd/<digest>`.
- * Objects are written to a temporary file, fsynced and renamed into place, so a
- * reader never sees a partial object; files are made read-only.
+ * Objects are written to a temporary file, fsynced and renamed into place (and
+ * the directory fsynced), so a reader never sees a partial object and a crash
+ * never loses an acknowledged one; files are made read-only.
  */
 export class FilesystemObjectStore implements ObjectStore {
   constructor(private readonly root: string) {}
@@ -31,6 +32,14 @@ export class FilesystemObjectStore implements ObjectStore {
     } catch (error) {
       await fs.rm(temp, { force: true });
       throw error;
+    }
+    // The rename is durable only once its directory is: the event that names this
+    // object is appended after put() returns, and must never outlive the object.
+    const dir = await fs.open(path.dirname(file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
     }
     return { digest, created: true };
   }

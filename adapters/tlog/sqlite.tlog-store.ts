@@ -46,9 +46,10 @@ export class SqliteTlogStore implements TlogStore {
     return this.cachedSize;
   }
 
-  append(leaves: readonly Omit<StoredLeaf, 'index'>[]): number[] {
+  append(leaves: readonly Omit<StoredLeaf, 'index'>[], checkpointFor?: (size: number) => StoredCheckpoint): number[] {
     const indexes: number[] = [];
-    this.db.transaction(() => {
+    const before = this.cachedSize;
+    const write = this.db.transaction(() => {
       let size = this.cachedSize;
       for (const leaf of leaves) {
         const index = size++;
@@ -67,8 +68,20 @@ export class SqliteTlogStore implements TlogStore {
         }
         indexes.push(index);
       }
-    })();
-    this.cachedSize += leaves.length;
+      if (checkpointFor) {
+        // The nodes just written are visible inside the transaction: the checkpoint reads them.
+        this.cachedSize = before + leaves.length;
+        const c = checkpointFor(this.cachedSize);
+        this.s.saveCheckpoint.run(c.size, c.root, c.note, c.signedAt);
+      }
+    });
+    try {
+      write();
+    } catch (error) {
+      this.cachedSize = before;
+      throw error;
+    }
+    this.cachedSize = before + leaves.length;
     return indexes;
   }
 

@@ -101,6 +101,9 @@ const intotoV002 = z.object({
   }),
 });
 
+/** Built once: zod compiles a schema on every construction. */
+const entryHeader = z.object({ kind: z.string(), apiVersion: z.string() });
+
 /**
  * Parses a canonicalized body and checks that its kind and version are the
  * ones the bundle claims (`kindVersion`), so a body cannot be read as another type.
@@ -112,7 +115,7 @@ export function parseEntryBody(canonicalizedBody: Uint8Array, kind: string, vers
   } catch {
     return fail('canonicalized body is not JSON');
   }
-  const header = z.object({ kind: z.string(), apiVersion: z.string() }).safeParse(json);
+  const header = entryHeader.safeParse(json);
   if (!header.success) return fail('canonicalized body has no kind/apiVersion');
   if (header.data.kind !== kind || header.data.apiVersion !== version) {
     return fail(`body is ${header.data.kind}/${header.data.apiVersion} but the entry says ${kind}/${version}`);

@@ -18,8 +18,12 @@ export interface StoredCheckpoint {
 /** Durable storage of the local log's leaves, tree nodes and checkpoints. */
 export interface TlogStore {
   size(): number;
-  /** Appends leaves (and their tree nodes) atomically; returns their indexes. */
-  append(leaves: readonly Omit<StoredLeaf, 'index'>[]): number[];
+  /**
+   * Appends leaves and their tree nodes atomically, with the checkpoint that
+   * `checkpointFor(newSize)` signs over them in the same transaction; returns
+   * the leaves' indexes.
+   */
+  append(leaves: readonly Omit<StoredLeaf, 'index'>[], checkpointFor?: (size: number) => StoredCheckpoint): number[];
   leafByUuid(uuid: string): StoredLeaf | null;
   leafAt(index: number): StoredLeaf | null;
   leavesFrom(index: number, count: number): StoredLeaf[];

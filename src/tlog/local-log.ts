@@ -88,30 +88,48 @@ export class LocalLog {
     });
   }
 
-  /** Integrates everything queued: one transaction, one checkpoint. */
+  /** Integrates everything queued: one transaction for the leaves, their nodes and the new checkpoint. */
   private integrate(): void {
     const batch = this.queue;
     this.queue = [];
     this.timer = null;
     if (batch.length === 0) return;
     try {
-      const fresh = new Map<string, Pending[]>();
+      const known = new Map<string, StoredLeaf>();
+      const fresh = new Map<string, Pending>();
       for (const p of batch) {
-        if (this.store.leafByUuid(p.uuid)) continue;
-        fresh.set(p.uuid, [...(fresh.get(p.uuid) ?? []), p]);
+        if (known.has(p.uuid) || fresh.has(p.uuid)) continue;
+        const existing = this.store.leafByUuid(p.uuid);
+        if (existing) known.set(p.uuid, existing);
+        else fresh.set(p.uuid, p);
       }
       const integratedTime = this.now();
-      const firsts = [...fresh.values()].map((ps) => ps[0]!);
-      this.store.append(firsts.map((p) => ({ uuid: p.uuid, kind: p.entry.kind, body: p.entry.body, integratedTime })));
-      const checkpoint = fresh.size > 0 ? this.publishCheckpoint() : this.latestCheckpoint();
+      const firsts = [...fresh.values()];
+      let checkpoint: StoredCheckpoint;
+      if (firsts.length > 0) {
+        const leaves = firsts.map((p) => ({ uuid: p.uuid, kind: p.entry.kind, body: p.entry.body, integratedTime }));
+        const indexes = this.store.append(leaves, (size) => this.signedCheckpoint(size));
+        leaves.forEach((l, i) => known.set(l.uuid, { ...l, index: indexes[i]! }));
+        checkpoint = this.store.latestCheckpoint()!;
+      } else {
+        checkpoint = this.latestCheckpoint();
+      }
+      // Proofs of one batch share most of their nodes: read each from SQLite once.
+      const tree = memoised(this.tree);
       for (const p of batch) {
-        const leaf = this.store.leafByUuid(p.uuid)!;
-        const created = fresh.get(p.uuid)?.[0] === p;
-        p.resolve({ leaf, created, checkpoint, proof: inclusionProof(this.tree, leaf.index, checkpoint.size) });
+        const leaf = known.get(p.uuid)!;
+        p.resolve({ leaf, created: fresh.get(p.uuid) === p, checkpoint, proof: inclusionProof(tree, leaf.index, checkpoint.size) });
       }
     } catch (error) {
       for (const p of batch) p.reject(error);
     }
+  }
+
+  private signedCheckpoint(size: number): StoredCheckpoint {
+    const root = rootOf(this.tree, size);
+    const note = signCheckpoint({ origin: this.identity.origin, size, rootHash: root, extensions: [] }, [this.identity.checkpointSigner]);
+    if (!note.ok) throw new Error(`cannot sign checkpoint: ${note.reason}`);
+    return { size, root, note: note.value, signedAt: this.now() };
   }
 
   /** Signs and stores a checkpoint for the current size (on demand, or after a batch). */
@@ -119,10 +137,7 @@ export class LocalLog {
     const size = this.store.size();
     const existing = this.store.checkpointOfSize(size);
     if (existing) return existing;
-    const root = rootOf(this.tree, size);
-    const note = signCheckpoint({ origin: this.identity.origin, size, rootHash: root, extensions: [] }, [this.identity.checkpointSigner]);
-    if (!note.ok) throw new Error(`cannot sign checkpoint: ${note.reason}`);
-    const checkpoint = { size, root, note: note.value, signedAt: this.now() };
+    const checkpoint = this.signedCheckpoint(size);
     this.store.saveCheckpoint(checkpoint);
     return checkpoint;
   }
@@ -164,4 +179,26 @@ export class LocalLog {
   proveConsistency(size1: number, size2: number): Buffer[] {
     return consistencyProof(this.tree, size1, size2);
   }
+}
+
+/** A tree reader that remembers every node it has read. */
+function memoised(tree: TreeReader): TreeReader {
+  const nodes = new Map<string, Uint8Array | undefined>();
+  const leaves = new Map<number, Uint8Array>();
+  return {
+    size: tree.size,
+    leaf: (i) => {
+      let h = leaves.get(i);
+      if (!h) {
+        h = tree.leaf(i);
+        leaves.set(i, h);
+      }
+      return h;
+    },
+    node: (level, index) => {
+      const key = `${level}/${index}`;
+      if (!nodes.has(key)) nodes.set(key, tree.node?.(level, index));
+      return nodes.get(key);
+    },
+  };
 }

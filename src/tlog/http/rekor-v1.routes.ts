@@ -5,12 +5,12 @@ import { parseDsseV001Request } from '../../../domain/tlog/entry-request';
 import { setPayloadBytes } from '../../../domain/transparency/rekor-set';
 import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '../../errors/app-error';
 import { sendProblem } from '../../http/problem';
-import type { StoredLeaf } from '../../ports/tlog-store';
+import type { StoredCheckpoint, StoredLeaf } from '../../ports/tlog-store';
 import type { LocalLog } from '../local-log';
 
 /** A Rekor v1 LogEntry value (sigstore/rekor openapi.yaml), keyed by UUID in responses. */
-export function rekorV1Entry(log: LocalLog, leaf: StoredLeaf): Record<string, unknown> {
-  const { checkpoint, proof } = log.proveInclusion(leaf.index);
+export function rekorV1Entry(log: LocalLog, leaf: StoredLeaf, proven: { checkpoint: StoredCheckpoint; proof: Buffer[] } = log.proveInclusion(leaf.index)): Record<string, unknown> {
+  const { checkpoint, proof } = proven;
   const body = leaf.body.toString('base64');
   const logID = log.identity.logId.toString('hex');
   const set = sign('sha256', setPayloadBytes({ body, integratedTime: leaf.integratedTime, logID, logIndex: leaf.index }), log.identity.setKey!);
@@ -66,7 +66,7 @@ export function rekorV1Routes(log: LocalLog): Router {
       sendProblem(res, { status: 409, code: 'entry_exists', detail: message, extensions: { message } });
       return;
     }
-    res.status(201).json({ [result.leaf.uuid]: rekorV1Entry(log, result.leaf) });
+    res.status(201).json({ [result.leaf.uuid]: rekorV1Entry(log, result.leaf, result) });
   });
 
   router.get('/api/v1/log/entries/:id', (req, res) => {

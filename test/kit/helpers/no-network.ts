@@ -1,8 +1,9 @@
 /**
  * Preloaded with `node --require` into a CLI run that must not use the
- * network: any attempt to open a socket (TCP, TLS, UDP), resolve a name or
- * call fetch/http(s) writes `no-network: …` to stderr and exits the process
- * with code 97, so a test cannot miss it even if the caller catches errors.
+ * network (never import it: it disables the network of whatever loads it).
+ * Any attempt to open a socket (TCP, TLS, UDP), resolve a name or call
+ * fetch/http(s) writes `no-network: …` to stderr and exits the process with
+ * code 97, so a test cannot miss it even if the caller catches errors.
  */
 import dgram from 'node:dgram';
 import dns from 'node:dns';
@@ -11,7 +12,8 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 
-export const NO_NETWORK_EXIT_CODE = 97;
+/** test/kit/kit.pipeline.e2e.test.ts expects this code. */
+const NO_NETWORK_EXIT_CODE = 97;
 
 function refuse(what: string): () => never {
   return () => {
