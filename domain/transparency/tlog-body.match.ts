@@ -68,8 +68,10 @@ function signerMatches(ref: SignerRef, signer: BundleSigner): Result<void> {
 function sameKey(der: Buffer, signer: BundleSigner): boolean {
   if (signer.$case !== 'publicKey') return false;
   try {
-    // Re-encoding normalises the logged DER before comparing with the bundle's key.
-    return bytesEqual(spkiDerOf(createPublicKey({ key: der, format: 'der', type: 'spki' })), spkiDerOf(signer.publicKey));
+    const expected = spkiDerOf(signer.publicKey);
+    if (bytesEqual(der, expected)) return true;
+    // Not byte-equal: re-encode the logged DER (it may use another valid encoding) before comparing.
+    return bytesEqual(spkiDerOf(createPublicKey({ key: der, format: 'der', type: 'spki' })), expected);
   } catch {
     return false;
   }

@@ -11,7 +11,7 @@ import { ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
 import { canonicalJson } from '../../domain/shared/canonical-json';
 import { envelopeBytes } from '../../domain/signing/dsse-envelope';
-import { formatCheckpointBody, rootOf, treeOfLeafHashes } from '../../domain/transparency';
+import { formatCheckpointBody, formatVerifierKey, noteVerifierFor, parseTrustedRoot, rootOf, treeOfLeafHashes } from '../../domain/transparency';
 import { SystemClock } from '../../src/clock/system-clock';
 import { withSigning } from '../../src/cli/commands/signing-context';
 import { loadConfig } from '../../src/config/config';
@@ -156,6 +156,8 @@ test.after.always((t) => {
 test('the kit holds the archived envelopes, the log entries with proofs and checkpoints, the key history, the trust root, the ledger checkpoint and proofs, and a signed manifest', async (t) => {
   const { kit, logged, signedHere, trustedRootFile, dataDir } = t.context;
   const dir = tempDir(t);
+  await fs.mkdir(join(dir, 'x'));
+  await fs.mkdir(join(dir, 'p'));
   const { files, problems } = await extractKit(kit, join(dir, 'x'));
   t.deepEqual(problems, []);
   const read = (f: string): string => readFileSync(join(dir, 'x', f), 'utf8');
@@ -384,7 +386,7 @@ test('a byte flipped in an EntryLogged proof hash of the kit is caught: by the f
   t.false(r1.ok);
   t.deepEqual(failedChecks(r1), ['file digests', 'transparency-log proofs']);
   t.regex(detailOf(r1, 'file digests'), new RegExp(`${TLOG_FILE} has SHA-256`));
-  t.regex(detailOf(r1, 'transparency-log proofs'), /is not what EntryLogged event .* recorded, and inclusion proof: /);
+  t.regex(detailOf(r1, 'transparency-log proofs'), /is not what EntryLogged event .* recorded, and .*inclusion proof: /);
 
   // … and recomputes the file digest in the manifest, but cannot sign it.
   const redigested = join(dir, 'redigested.tar');
@@ -486,4 +488,27 @@ test('kit verify works from the kit alone too: without --trust the kit’s own t
   t.is(report.stats?.tlog.sets, logged.length);
   t.true(report.warnings.some((w) => /kit's own trust\/trusted_root\.json/.test(w)));
   t.true(report.warnings.some((w) => /ledger key is the one the kit itself records/.test(w)));
+});
+
+test('with only the logs’ C2SP verifier keys (no trusted root), proofs, checkpoint signatures and bodies are checked, SETs reported unchecked', async (t) => {
+  const { kit, logged, trustedRootFile } = t.context;
+  const root = parseTrustedRoot(JSON.parse(readFileSync(trustedRootFile, 'utf8')));
+  if (!root.ok) throw new Error(root.reason);
+  const logKeys = root.value.tlogs.map((log) => {
+    const verifier = noteVerifierFor(log.keyName, log.publicKey);
+    if (!verifier.ok) throw new Error(verifier.reason);
+    return formatVerifierKey(verifier.value, log.publicKey);
+  });
+  const report = await verifyKit(kit, { trust: parseTrust({ logKeys }, 'log-keys.json') });
+  t.true(report.ok, report.failures.join('\n'));
+  t.deepEqual(report.stats?.tlog, { entries: logged.length, inclusionProofs: logged.length, checkpointSignatures: logged.length, sets: 0, bodies: logged.length });
+  t.true(report.warnings.some((w) => w.startsWith(`${logged.length} signed entry timestamp(s) not checked`)));
+
+  // Someone else's log key: every checkpoint signature fails.
+  const other = generateKeyPairSync('ed25519').publicKey;
+  const otherVerifier = noteVerifierFor('tlog.attestor.local', other);
+  if (!otherVerifier.ok) throw new Error(otherVerifier.reason);
+  const wrong = await verifyKit(kit, { trust: parseTrust({ logKeys: [formatVerifierKey(otherVerifier.value, other)] }, 'other-keys.json') });
+  t.deepEqual(failedChecks(wrong), ['transparency-log proofs']);
+  t.regex(detailOf(wrong, 'transparency-log proofs'), /checkpoint signature: /);
 });
