@@ -26,7 +26,7 @@ async function tlogProcess(dir: string): Promise<{ url: string; child: ChildProc
     env: { ...process.env, ATTESTOR_LOG_LEVEL: 'error' },
   });
   const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       const m = /serving on (http:\/\/\S+)/.exec(line);
       if (m) ok(m[1]!);
     });
