@@ -35,7 +35,10 @@ test('a user signs and submits, fetches {uuid, index, proof}, and verifies the b
   writeFileSync(trust, JSON.stringify((await getJson(`${service.url}/api/v1/trusted-root`)).body));
   const pub = join(dir, 'key.pub');
   writeFileSync(pub, key.publicKeyPem);
-  const offline = await attestor(['verify', '--offline', '--bundle', bundleFile, '--trust', trust, '--key', pub]);
+  // Offline means offline: the run has its network taken away (any socket, DNS or fetch exits 97).
+  const offline = await run(process.execPath, ['--require', join(__dirname, '..', 'support', 'no-network.js'), resolve('dist/src/cli/main.js'), 'verify', '--offline', '--bundle', bundleFile, '--trust', trust, '--key', pub], {
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
   t.regex(offline.stdout, /^verified:/);
 });
 

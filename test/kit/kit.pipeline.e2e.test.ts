@@ -54,8 +54,8 @@ const test = anyTest as TestFn<Source>;
 const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
 const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 /** Preloaded into offline CLI runs (never imported here: it disables the network of the process that loads it). */
-const NO_NETWORK = join(__dirname, 'helpers', 'no-network.js');
-/** The exit code helpers/no-network.ts ends a process with when it tries the network. */
+const NO_NETWORK = join(__dirname, '..', 'support', 'no-network.js');
+/** The exit code test/support/no-network.ts ends a process with when it tries the network. */
 const NO_NETWORK_EXIT_CODE = 97;
 
 interface Run {

@@ -12,7 +12,7 @@ import https from 'node:https';
 import net from 'node:net';
 import tls from 'node:tls';
 
-/** test/kit/kit.pipeline.e2e.test.ts expects this code. */
+/** Tests (test/kit/kit.pipeline.e2e.test.ts, test/attestations/cli.e2e.test.ts) expect this code. */
 const NO_NETWORK_EXIT_CODE = 97;
 
 function refuse(what: string): () => never {
