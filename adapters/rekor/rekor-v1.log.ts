@@ -5,9 +5,9 @@ import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import type { LogCheckpoint, LoggedEntry, SubmittedEntry, TransparencyLog } from '../../src/ports/transparency-log';
 import type { LogTrust } from './log-trust';
 import { LogVerifier, noteOf, submissionOf, type Submission } from './log-verification';
-import { RekorHttp } from './rekor.http';
+import { resilientHttp } from './rekor.http';
 import { RekorV1Api } from './rekor-v1.api';
-import { Resilience, type BreakerPolicy, type RetryPolicy } from './resilience';
+import { type Resilience, type BreakerPolicy, type RetryPolicy } from './resilience';
 
 export interface RekorLogOptions {
   /** Where the log is reached, e.g. https://rekor.sigstore.dev or http://127.0.0.1:3000. */
@@ -51,21 +51,8 @@ export class RekorV1Log implements TransparencyLog {
 
   constructor(options: RekorLogOptions) {
     this.id = options.id ?? `rekor-v1:${options.trust.keyName}`;
-    this.resilience = new Resilience({
-      name: `transparency log ${this.id}`,
-      codes: { unavailable: 'transparency_log_unavailable', breakerOpen: 'transparency_log_breaker_open' },
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    });
-    const http = new RekorHttp({
-      url: options.url,
-      log: this.id,
-      resilience: this.resilience,
-      timeoutMs: options.timeoutMs ?? 15_000,
-      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
-    });
+    const { http, resilience } = resilientHttp(this.id, options);
+    this.resilience = resilience;
     this.api = new RekorV1Api(http);
     this.verify = new LogVerifier(this.id, options.trust, 'v1');
   }

@@ -5,10 +5,10 @@ import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors/app-error';
 import type { LogCheckpoint, LoggedEntry, SubmittedEntry, TransparencyLog } from '../../src/ports/transparency-log';
 import { LogVerifier, noteOf, submissionOf, type Submission } from './log-verification';
-import { RekorHttp } from './rekor.http';
+import { resilientHttp } from './rekor.http';
 import type { RekorLogOptions } from './rekor-v1.log';
 import { RekorV2Api } from './rekor-v2.api';
-import { Resilience } from './resilience';
+import { type Resilience } from './resilience';
 import { buildFromTiles, parseEntryBundle, type TileSource } from './tile-tree';
 
 export interface RekorV2LogOptions extends RekorLogOptions {
@@ -35,21 +35,8 @@ export class RekorV2Log implements TransparencyLog {
 
   constructor(options: RekorV2LogOptions) {
     this.id = options.id ?? `rekor-v2:${options.trust.keyName}`;
-    this.resilience = new Resilience({
-      name: `transparency log ${this.id}`,
-      codes: { unavailable: 'transparency_log_unavailable', breakerOpen: 'transparency_log_breaker_open' },
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.breaker ? { breaker: options.breaker } : {}),
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
-    });
-    const http = new RekorHttp({
-      url: options.url,
-      log: this.id,
-      resilience: this.resilience,
-      timeoutMs: options.timeoutMs ?? 15_000,
-      ...(options.userAgent ? { userAgent: options.userAgent } : {}),
-    });
+    const { http, resilience } = resilientHttp(this.id, options);
+    this.resilience = resilience;
     this.api = new RekorV2Api(http, Math.max(MIN_WRITE_TIMEOUT_MS, options.writeTimeoutMs ?? 30_000));
     this.verify = new LogVerifier(this.id, options.trust, 'v2');
     this.tiles = { hashTile: (level, index, width) => this.api.getHashTile(level, index, width) };

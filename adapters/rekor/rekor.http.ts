@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError } from '../../src/errors/app-error';
-import { isRetryableStatus, parseRetryAfter, RetryableError, type Resilience } from './resilience';
+import { isRetryableStatus, parseRetryAfter, Resilience, RetryableError, type BreakerPolicy, type RetryPolicy } from './resilience';
 import { UnexpectedLogAnswerError } from './rekor.errors';
 
 /**
@@ -141,4 +141,35 @@ export function unexpectedAnswer(log: string, answer: HttpAnswer, what: string):
   }
   if (answer.status === 404) return new NotFoundError(`transparency log ${log} has no ${what}: ${detail}`, { log }, 'log_entry_not_found');
   return new UnexpectedLogAnswerError(log, answer.status, `${what}: ${detail}`);
+}
+
+/** The HTTP layer every log client stands on: one breaker and retry policy per log. */
+export function resilientHttp(
+  id: string,
+  options: {
+    readonly url: string;
+    readonly timeoutMs?: number;
+    readonly userAgent?: string;
+    readonly retry?: Partial<RetryPolicy>;
+    readonly breaker?: Partial<BreakerPolicy>;
+    readonly sleep?: (ms: number) => Promise<void>;
+    readonly onRetry?: (info: { operation: string; attempt: number; delayMs: number }) => void;
+  },
+): { http: RekorHttp; resilience: Resilience } {
+  const resilience = new Resilience({
+    name: `transparency log ${id}`,
+    codes: { unavailable: 'transparency_log_unavailable', breakerOpen: 'transparency_log_breaker_open' },
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.breaker ? { breaker: options.breaker } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+  });
+  const http = new RekorHttp({
+    url: options.url,
+    log: id,
+    resilience,
+    timeoutMs: options.timeoutMs ?? 15_000,
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+  });
+  return { http, resilience };
 }

@@ -63,21 +63,9 @@ export interface EsdbRecord {
   readonly position?: Position;
 }
 
-export type CurrentRevision = bigint | 'no_stream';
+import type { CurrentRevision } from '../expected-revision';
 
-/** Same rule as the embedded store: does the caller's expectation hold for the stream as it is? */
-export function expectationHolds(expected: ExpectedRevision, current: CurrentRevision): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === 'no_stream';
-    case 'stream_exists':
-      return current !== 'no_stream';
-    default:
-      return current === expected;
-  }
-}
+export { expectationHolds, type CurrentRevision } from '../expected-revision';
 
 /**
  * The exact expectation the adapter sends to EventStoreDB. It never sends

@@ -24,6 +24,7 @@ import type {
   Subscription,
 } from '../../../src/ports/event-store';
 import { openDatabase, type Synchronous } from '../../sqlite/open-database';
+import { expectationHolds } from '../expected-revision';
 import { validateNewEvents } from '../validate-new-events';
 import { filterClause } from './filter-clause';
 import { SqliteSubscription } from './sqlite.subscription';
@@ -285,19 +286,6 @@ export class SqliteEventStore implements EventStore {
     this.closed = true;
     this.appended.emit('closed');
     this.db.close();
-  }
-}
-
-function expectationHolds(expected: ExpectedRevision, current: bigint | 'no_stream'): boolean {
-  switch (expected) {
-    case 'any':
-      return true;
-    case 'no_stream':
-      return current === 'no_stream';
-    case 'stream_exists':
-      return current !== 'no_stream';
-    default:
-      return current === expected;
   }
 }
 
