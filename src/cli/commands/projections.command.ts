@@ -10,7 +10,7 @@ import { loadConfig } from '../../config/config';
 import { importKit, KitRefusedError } from '../../kit/kit-import';
 import { loadTrustFile } from '../../kit/kit-trust';
 import type { EventStore } from '../../ports/event-store';
-import { rebuildProjection } from '../../projections-runtime/rebuild';
+import { rebuildProjections } from '../../projections-runtime/rebuild';
 
 interface RebuildOptions {
   dataDir?: string;
@@ -105,20 +105,21 @@ async function importKitInto(kit: string, store: EventStore, opts: RebuildOption
   }
 }
 
+/** One pass over the store folds every selected projection (the ledger is read once). */
 async function rebuildAll(store: EventStore, readModelFile: string, selected: typeof allProjections, progress: boolean): Promise<void> {
   const readModels = SqliteReadModelStore.open(readModelFile);
   try {
-    for (const projection of selected) {
-      const bar = progress && process.stderr.isTTY ? progressBar(projection.name) : null;
-      const result = await rebuildProjection(store, readModels, projection, {
-        onProgress: bar
-          ? (p) => {
-              bar.setTotal(Number(p.head.commit));
-              bar.update(Number(p.position.commit), { events: p.events });
-            }
-          : undefined,
-      });
-      bar?.stop();
+    const bar = progress && process.stderr.isTTY ? progressBar(selected.map((p) => p.name).join(', ')) : null;
+    const results = await rebuildProjections(store, readModels, selected, {
+      onProgress: bar
+        ? (p) => {
+            bar.setTotal(Number(p.head.commit));
+            bar.update(Number(p.position.commit), { events: p.events });
+          }
+        : undefined,
+    });
+    bar?.stop();
+    for (const result of results) {
       const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
       process.stdout.write(`${result.projection}\t${result.digest}\t${result.events} events\t${result.seconds.toFixed(2)} s\t${rate} events/s\n`);
     }
