@@ -18,7 +18,7 @@ export const VerificationPolicySchema = z.strictObject({
   allowedIssuers: z.array(z.string().min(1)).default([]),
   /** The entry must have been logged at most this long ago. */
   maxEntryAgeSeconds: z.number().int().positive().optional(),
-  /** Witness cosignatures required on the checkpoint; checked when witness keys are configured. */
+  /** Witness cosignatures required on the checkpoint; fails while no witness keys are configured to check them. */
   requiredWitnesses: z.number().int().min(0).default(0),
   mode: z.enum(['deny', 'warn']).default('deny'),
 });
@@ -77,7 +77,8 @@ export function evaluatePolicy(policy: VerificationPolicy, facts: VerificationFa
   }
   if (policy.requiredWitnesses > 0) {
     if (facts.witnessCosignatures === null) {
-      checks.push({ name: 'policy.witnesses', ok: true, reason: 'not checked: no witness keys are configured' });
+      // A requirement that cannot be checked is not met.
+      checks.push({ name: 'policy.witnesses', ok: false, reason: `policy needs ${policy.requiredWitnesses} witness cosignature(s), but no witness keys are configured to check them` });
     } else {
       const ok = facts.witnessCosignatures >= policy.requiredWitnesses;
       checks.push({ name: 'policy.witnesses', ok, ...(ok ? {} : { reason: `${facts.witnessCosignatures} witness cosignature(s), policy needs ${policy.requiredWitnesses}` }) });

@@ -122,6 +122,7 @@ export class AttestationVerifier {
         signatures: d.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig.toString('base64') })),
       };
       const entry = parsed.value.verificationMaterial.tlogEntries[0];
+      if (entry && !isoFromSeconds(entry.integratedTime)) throw new ValidationError('bundle: integratedTime is not a representable time', {}, 'invalid_bundle');
       return {
         envelope,
         candidates: [
@@ -272,4 +273,10 @@ function subjectOf(envelope: DsseEnvelope): string | null {
 
 function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}
+
+/** RFC 3339 for seconds since the epoch, or null when out of JavaScript's date range. */
+function isoFromSeconds(seconds: number): string | null {
+  const ms = seconds * 1000;
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null;
 }

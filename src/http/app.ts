@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { UnsupportedMediaTypeError } from '../errors/app-error';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors/app-error';
 import { errorHandler, notFound } from './problem';
 import { requestContext } from './request-context';
 
@@ -15,6 +15,14 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  // JSON nested deeper than any request of ours needs would exhaust the stack later on.
+  app.use((req, _res, next) => {
+    if (req.body !== undefined && tooDeep(req.body, MAX_JSON_DEPTH)) {
+      next(new ValidationError(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, {}, 'json_too_deep'));
+      return;
+    }
+    next();
+  });
   // A body in another format would be silently ignored by the JSON parser: say so instead.
   app.use((req, _res, next) => {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
@@ -28,4 +36,18 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+const MAX_JSON_DEPTH = 64;
+
+/** Iterative, so that the check itself cannot overflow the stack. */
+function tooDeep(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -85,6 +85,24 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       sendProblem(res, { status: bodyError.status, code: bodyError.code, detail: bodyError.detail(err as { limit?: number }), instance });
       return;
     }
+    // Errors the HTTP stack raises for the client's mistakes (malformed %-encoding in a
+    // path, an undecodable Content-Encoding, …) carry a 4xx status of their own.
+    const clientStatus = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 0;
+    if (!(err instanceof AppError) && clientStatus >= 400 && clientStatus < 500) {
+      const message = err instanceof Error ? err.message : 'bad request';
+      const uri = err instanceof URIError || /URI/.test(message);
+      sendProblem(res, {
+        status: clientStatus,
+        code: uri ? 'invalid_path_encoding' : 'bad_request',
+        detail: uri ? 'the path has malformed percent-encoding' : message,
+        instance,
+      });
+      return;
+    }
+    if (err instanceof URIError) {
+      sendProblem(res, { status: 400, code: 'invalid_path_encoding', detail: 'the path has malformed percent-encoding', instance });
+      return;
+    }
     if (err instanceof AppError) {
       if (err instanceof UnavailableError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
       if (err.status >= 500) logger.warn('dependency unavailable', { requestId: instance, code: err.code, error: err.message });

@@ -13,11 +13,22 @@ export function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   return result.data;
 }
 
-/** Who asks (the `X-Actor` header until authentication exists) and the request id as correlation id. */
+const ACTOR = /^[\x21-\x7e][\x20-\x7e]{0,255}$/;
+
+/**
+ * Who asks (the `X-Actor` header until authentication exists) and the request
+ * id as correlation id. The actor is written into the permanent ledger, so it
+ * is checked like every other input: printable, at most 256 characters, and
+ * never one of the service's own `system:` actors.
+ */
 export function contextOf(req: Request, res: Response): CommandContext {
   const requestId: unknown = res.locals['requestId'];
+  const actor = req.header('x-actor');
+  if (actor !== undefined && (!ACTOR.test(actor) || actor.startsWith('system:'))) {
+    throw new ValidationError('X-Actor must be 1–256 printable ASCII characters and must not start with "system:"', {}, 'invalid_actor');
+  }
   return {
-    actor: req.header('x-actor') ?? 'anonymous',
+    actor: actor ?? 'anonymous',
     ...(typeof requestId === 'string' ? { correlationId: requestId } : {}),
   };
 }

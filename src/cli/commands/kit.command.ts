@@ -1,8 +1,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, dirname } from 'node:path';
 import { openEventStore } from '../../composition-root';
 import { SystemClock } from '../../clock/system-clock';
 import { loadConfig } from '../../config/config';
@@ -39,6 +39,15 @@ export function registerKitCommands(program: Command): void {
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (opts: ExportOptions) => {
       if ((opts.out === undefined) === (opts.to === undefined)) throw new Error('give exactly one of --out <file> or --to s3://bucket/prefix');
+      if (opts.out !== undefined) {
+        // Check before anything is written to the ledger (exporting appends a ledger checkpoint).
+        const folder = dirname(resolve(opts.out));
+        try {
+          accessSync(folder, constants.W_OK);
+        } catch {
+          throw new Error(`cannot write --out ${opts.out}: the folder ${folder} does not exist or is not writable`);
+        }
+      }
       const scratch = opts.to ? mkdtempSync(join(tmpdir(), 'attestor-export-')) : null;
       try {
         await withSigning(opts.dataDir, async (c) => {

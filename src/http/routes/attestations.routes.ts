@@ -36,7 +36,9 @@ const SubmitBody = z
     /** PEM public key or certificate of the signer, when its key is not registered here. */
     verifier: z.string().min(1).optional(),
   })
-  .refine((b) => [b.envelope, b.envelopeDigest, b.sign].filter((x) => x !== undefined).length === 1, 'give exactly one of envelope, envelopeDigest, sign');
+  .refine((b) => [b.envelope, b.envelopeDigest, b.sign].filter((x) => x !== undefined).length === 1, 'give exactly one of envelope, envelopeDigest, sign')
+  // With `sign` the signer is our own registered key: a verifier could only contradict it, after the signing was recorded.
+  .refine((b) => b.sign === undefined || b.verifier === undefined, 'verifier cannot be given with sign: the signer is the registered key');
 
 type SubmitInput = z.infer<typeof SubmitBody>;
 
@@ -117,13 +119,14 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   router.post('/api/v1/rekor/entries\\:batch', async (req, res) => {
     const batch = parse(z.strictObject({ entries: z.array(z.unknown()).min(1).max(MAX_BATCH, `at most ${MAX_BATCH} entries per batch`) }), req.body);
     const waitMs = waitBudget(req, deps.waitMs);
+    // Every item gets its own answer: one item's failure never hides what the others wrote.
     const results = await Promise.all(
       batch.entries.map(async (item, index) => {
         try {
           return { index, ...(await submitOne(parse(SubmitBody, item), req, res, waitMs)) };
         } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          return { index, status: error.status, body: { code: error.code, detail: error.message } };
+          if (error instanceof AppError) return { index, status: error.status, body: { code: error.code, detail: error.message } };
+          return { index, status: 500, body: { code: 'internal_error', detail: 'an unexpected error occurred for this item; it has been logged with this request id' } };
         }
       }),
     );

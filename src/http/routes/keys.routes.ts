@@ -22,6 +22,16 @@ const RevokeBody = z.strictObject({
   effectiveAt: z.string().optional(),
 });
 
+const ListQuery = z.strictObject({
+  limit: z
+    .string({ error: 'give limit once' })
+    .regex(/^[1-9][0-9]{0,3}$/, 'limit must be a whole number from 1 to 1000')
+    .transform(Number)
+    .refine((n) => n <= 1000, 'limit must be a whole number from 1 to 1000')
+    .optional(),
+  after: z.string({ error: 'give after once' }).min(1).max(256).optional(),
+});
+
 export interface KeysRoutesDeps {
   readonly keys: KeyService;
   readonly store: EventStore;
@@ -53,8 +63,9 @@ export function keysRoutes(deps: KeysRoutesDeps): Router {
   });
 
   router.get('/api/v1/keys', async (req, res) => {
-    const limit = Math.min(Math.max(Number(req.query['limit'] ?? 100) || 100, 1), 1000);
-    const after = typeof req.query['after'] === 'string' ? req.query['after'] : undefined;
+    const query = parse(ListQuery, req.query);
+    const limit = query.limit ?? 100;
+    const after = query.after;
     let items: KeyRegistryDocument[];
     if (deps.readModels) {
       items = deps.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY, { limit, ...(after ? { after } : {}) }).map((d) => d.doc);

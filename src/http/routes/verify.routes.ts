@@ -33,8 +33,9 @@ export function verifyRoutes(deps: { verifier: AttestationVerifier }): Router {
         const body = parse(VerifyBody, item);
         results.push({ index, status: 200, result: await deps.verifier.verify(body, body.policy ?? batch.policy ?? DEFAULT_POLICY, ctx) });
       } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        results.push({ index, status: error.status, error: { code: error.code, detail: error.message } });
+        // Every item gets its own answer: earlier items' VerificationPerformed events are already written.
+        if (error instanceof AppError) results.push({ index, status: error.status, error: { code: error.code, detail: error.message } });
+        else results.push({ index, status: 500, error: { code: 'internal_error', detail: 'an unexpected error occurred for this item; it has been logged with this request id' } });
       }
     }
     res.json({ results });

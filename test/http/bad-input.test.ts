@@ -1,0 +1,92 @@
+import test from 'ava';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
+import { aKey, aStatementFor, postJson } from '../support/api';
+import { aRunningService } from '../support/service';
+
+async function eventCount(dataDir: string): Promise<number> {
+  const store = SqliteEventStore.open(join(dataDir, 'events.sqlite'));
+  try {
+    return (await store.readAll()).length;
+  } finally {
+    await store.close();
+  }
+}
+
+test('malformed percent-encoding in a path is a 400 problem, not a 500', async (t) => {
+  const { url } = await aRunningService(t);
+  for (const path of ['/api/v1/keys/%ZZ', '/api/v1/entries/%ZZ', '/api/v1/envelopes/%ZZ']) {
+    const res = await fetch(`${url}${path}`);
+    t.is(res.status, 400, path);
+    t.is(((await res.json()) as { code: string }).code, 'invalid_path_encoding');
+  }
+});
+
+test('an undecodable compressed body is a 400 problem', async (t) => {
+  const { url } = await aRunningService(t);
+  const res = await fetch(`${url}/api/v1/keys`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'not gzip' });
+  t.is(res.status, 400);
+  t.regex(res.headers.get('content-type') ?? '', /problem\+json/);
+});
+
+test('JSON nested deeper than 64 levels is refused before it reaches a route', async (t) => {
+  const { url } = await aRunningService(t);
+  const deep = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+  const res = await fetch(`${url}/api/v1/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+  t.is(res.status, 400);
+  t.is(((await res.json()) as { code: string }).code, 'json_too_deep');
+});
+
+test('an invalid X-Actor is refused before anything is written', async (t) => {
+  const service = await aRunningService(t);
+  const before = await eventCount(service.dataDir);
+  for (const actor of ['', 'x'.repeat(300), 'system:submission-worker']) {
+    const res = await postJson(`${service.url}/api/v1/keys`, { name: 'k', provider: 'file', algorithm: 'ecdsa-p256-sha256' }, { 'x-actor': actor });
+    t.is(res.status, 400, JSON.stringify(actor).slice(0, 20));
+    t.is(res.body['code'], 'invalid_actor');
+  }
+  t.is(await eventCount(service.dataDir), before);
+});
+
+test('a sign-and-submit that also names a verifier is refused before anything is signed', async (t) => {
+  const service = await aRunningService(t);
+  const key = await aKey(service.url);
+  const before = await eventCount(service.dataDir);
+  const res = await postJson(`${service.url}/api/v1/rekor/entries`, { sign: { keyId: key.keyId, statement: aStatementFor('a', 'a'.repeat(64)) }, verifier: 'not a pem' });
+  t.is(res.status, 400);
+  t.regex(String(res.body['detail']), /verifier cannot be given with sign/);
+  t.is(await eventCount(service.dataDir), before);
+});
+
+test('a bundle with an integration time beyond any date is a 400', async (t) => {
+  const service = await aRunningService(t);
+  const key = await aKey(service.url);
+  const logged = await postJson(`${service.url}/api/v1/rekor/entries`, { sign: { keyId: key.keyId, statement: aStatementFor('b', 'b'.repeat(64)) } });
+  const bundle = JSON.parse(JSON.stringify(logged.body['bundle'])) as { verificationMaterial: { tlogEntries: { integratedTime: string }[] } };
+  bundle.verificationMaterial.tlogEntries[0]!.integratedTime = '99999999999999';
+  const res = await postJson(`${service.url}/api/v1/verify`, { bundle });
+  t.is(res.status, 400);
+  t.is(res.body['code'], 'invalid_bundle');
+});
+
+test('GET /api/v1/keys refuses a limit that is not 1 to 1000', async (t) => {
+  const { url } = await aRunningService(t);
+  for (const q of ['limit=abc', 'limit=0', 'limit=5000', 'limit=1&limit=2']) {
+    t.is((await fetch(`${url}/api/v1/keys?${q}`)).status, 400, q);
+  }
+  t.is((await fetch(`${url}/api/v1/keys?limit=10`)).status, 200);
+});
+
+test('a request Node itself cannot parse still gets a problem document', async (t) => {
+  const { url } = await aRunningService(t);
+  const { port } = new URL(url);
+  const answer = await new Promise<string>((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    socket.on('close', () => resolve(data));
+  });
+  t.regex(answer, /^HTTP\/1\.1 400/);
+  t.regex(answer, /application\/problem\+json/);
+});
