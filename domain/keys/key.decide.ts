@@ -136,7 +136,14 @@ function requireText(value: unknown, field: string, max: number): string {
     throw new InvalidKeyInputError(`${field} is required and must be a non-empty string`, { field });
   }
   if (value.length > max) throw new InvalidKeyInputError(`${field} is longer than ${max} characters`, { field, max });
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidKeyInputError(`${field} must not contain control characters`, { field });
   return value.trim();
+}
+
+/** The key name rule, exposed so a service can check it before a provider makes key material. */
+export function requireKeyName(value: unknown): string {
+  return requireText(value, 'name', MAX_NAME);
 }
 
 function parseProvider(value: unknown): KeyProviderKind {

@@ -2,7 +2,7 @@ import type { NewEvent } from '../../domain/events/event';
 import { newKeyId, parseKeyId, type KeyId } from '../../domain/keys/key-id';
 import { KEY_PROVIDER_KINDS, parseKeyAlgorithm, type KeyProviderKind } from '../../domain/keys/key-algorithm';
 import type { KeyCommand } from '../../domain/keys/key.commands';
-import { decide } from '../../domain/keys/key.decide';
+import { decide, requireKeyName } from '../../domain/keys/key.decide';
 import { foldKey } from '../../domain/keys/key.evolve';
 import { InvalidKeyInputError, KeyAlreadyExistsError, KeyNotFoundError, KeyRevokedError } from '../../domain/keys/key.errors';
 import { KEY_EVENT_SCHEMA_VERSION } from '../../domain/keys/key.events';
@@ -70,7 +70,9 @@ export class KeyService {
     const keyId = request.keyId === undefined ? newKeyId() : parseKeyId(request.keyId);
     const provider = parseProviderKind(request.provider);
     const algorithm = parseKeyAlgorithm(request.algorithm);
-    if (typeof request.name !== 'string' || request.name.trim() === '') throw new InvalidKeyInputError('name is required and must be a non-empty string', { field: 'name' });
+    // Every check that does not need the key material runs before the provider makes it,
+    // so a refused request leaves no orphaned key file or token object behind.
+    requireKeyName(request.name);
     const { state } = await loadKey(this.store, keyId);
     // Refuse before the provider makes key material that nothing would reference.
     if (state.exists) throw new KeyAlreadyExistsError(keyId);

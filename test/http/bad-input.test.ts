@@ -90,3 +90,16 @@ test('a request Node itself cannot parse still gets a problem document', async (
   t.regex(answer, /^HTTP\/1\.1 400/);
   t.regex(answer, /application\/problem\+json/);
 });
+
+test('a refused key creation leaves no key file behind', async (t) => {
+  const service = await aRunningService(t);
+  const { readdirSync, existsSync } = await import('node:fs');
+  const keysDir = join(service.dataDir, 'keys');
+  const files = (): number => (existsSync(keysDir) ? readdirSync(keysDir, { recursive: true }).length : 0);
+  const before = files();
+  for (const name of ['a'.repeat(300), 'bad\u0000name', '']) {
+    const res = await postJson(`${service.url}/api/v1/keys`, { name, provider: 'file', algorithm: 'ecdsa-p256-sha256' });
+    t.is(res.status, 400);
+  }
+  t.is(files(), before);
+});
