@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { foldKeyRegistry } from '../../../projections/key-registry/key-registry.projection';
 import { CLI_CONTEXT, printJson, withSigning } from './signing-context';
+import { readInputText } from './input-file';
 
 interface Common {
   dataDir?: string;
@@ -25,7 +25,7 @@ export function registerKeysCommand(program: Command): void {
     .action(async (opts: Common & { name: string; provider: string; algorithm: string; keyId?: string; importPem?: string; reference?: string }) => {
       const importRequest =
         opts.importPem !== undefined
-          ? { privateKeyPem: readFileSync(resolve(opts.importPem), 'utf8') }
+          ? { privateKeyPem: readInputText('--import-pem', resolve(opts.importPem)) }
           : opts.reference !== undefined
             ? { reference: opts.reference }
             : undefined;
@@ -78,7 +78,7 @@ export function registerKeysCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (id: string, opts: Common & { importPem?: string; reference?: string }) => {
       const importRequest =
-        opts.importPem !== undefined ? { privateKeyPem: readFileSync(resolve(opts.importPem), 'utf8') } : opts.reference !== undefined ? { reference: opts.reference } : undefined;
+        opts.importPem !== undefined ? { privateKeyPem: readInputText('--import-pem', resolve(opts.importPem)) } : opts.reference !== undefined ? { reference: opts.reference } : undefined;
       await withSigning(opts.dataDir, async ({ keys: service }) => {
         printJson(await service.rotate(id, importRequest === undefined ? {} : { import: importRequest }, CLI_CONTEXT));
       });

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { LedgerReport } from '../../../domain/ledger/ledger-audit';
 import { openEventStore } from '../../composition-root';
 import { SystemClock } from '../../clock/system-clock';
@@ -9,6 +8,7 @@ import { loadLedgerConfig } from '../../ledger/ledger.config';
 import { proveEvent, verifyLedger } from '../../ledger/ledger-verification';
 import { loadTrustFile } from '../../kit/kit-trust';
 import { printJson, withSigning } from './signing-context';
+import { readInputText } from './input-file';
 
 interface Common {
   dataDir?: string;
@@ -57,7 +57,7 @@ export function registerLedgerCommand(program: Command): void {
       try {
         const pinned = opts.trust ? loadTrustFile(opts.trust).ledgerKeys : undefined;
         const report = await verifyLedger(store, {
-          ...(opts.knownCheckpoint ? { knownCheckpoint: readFileSync(opts.knownCheckpoint, 'utf8') } : {}),
+          ...(opts.knownCheckpoint ? { knownCheckpoint: readInputText('--known-checkpoint', opts.knownCheckpoint) } : {}),
           ...(pinned ? { pinnedFingerprints: pinned } : {}),
         });
         if (opts.json) printJson(report);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
 import { CLI_CONTEXT, printJson, withSigning } from './signing-context';
+import { readInput } from './input-file';
 
 interface SignOptions {
   key: string[];
@@ -27,7 +28,7 @@ export function registerSignCommand(program: Command): void {
     .action(async (opts: SignOptions) => {
       if ((opts.payload === undefined) === (opts.statement === undefined)) throw new Error('give exactly one of --payload FILE or --statement FILE');
       if (opts.payload !== undefined && opts.type === undefined) throw new Error('--type is required with --payload');
-      const payload = readFileSync(resolve(opts.payload ?? opts.statement ?? ''));
+      const payload = readInput(opts.payload ? '--payload' : '--statement', resolve(opts.payload ?? opts.statement ?? ''));
       const payloadType = opts.type ?? IN_TOTO_PAYLOAD_TYPE;
       await withSigning(opts.dataDir, async ({ signing }) => {
         const result = await signing.sign({ keyIds: opts.key, payloadType, payload }, CLI_CONTEXT);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { callApi, printJson, serverUrl } from './service-client';
+import { readInputJson, readInputText } from './input-file';
 
 interface SubmitOptions {
   envelope?: string;
@@ -26,9 +26,9 @@ export function registerSubmitCommand(program: Command): void {
     .action(async (opts: SubmitOptions) => {
       let body: Record<string, unknown>;
       if (opts.envelope) {
-        body = { envelope: JSON.parse(readFileSync(opts.envelope, 'utf8')) as unknown, ...(opts.verifier ? { verifier: readFileSync(opts.verifier, 'utf8') } : {}) };
+        body = { envelope: readInputJson('--envelope', opts.envelope), ...(opts.verifier ? { verifier: readInputText('--verifier', opts.verifier) } : {}) };
       } else if (opts.key && opts.statement) {
-        body = { sign: { keyId: opts.key, statement: JSON.parse(readFileSync(opts.statement, 'utf8')) as unknown } };
+        body = { sign: { keyId: opts.key, statement: readInputJson('--statement', opts.statement) } };
       } else {
         throw new Error('give --envelope FILE, or --key KEY with --statement FILE');
       }

@@ -1,10 +1,10 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseBundleJson } from '../../../domain/transparency/bundle';
 import { verifyBundle } from '../../../domain/transparency/bundle.verify';
 import { firstFailure } from '../../../domain/transparency/verification-check';
 import { callApi, serverUrl } from './service-client';
+import { readInput, readInputJson, readInputText } from './input-file';
 
 interface VerifyOptions {
   readonly offline?: boolean;
@@ -43,8 +43,8 @@ export function registerVerifyCommand(program: Command): void {
 
 /** Asks the service: it checks the signatures against its key registry as of signing time, the proofs and its default policy. */
 async function runOnline(options: VerifyOptions): Promise<number> {
-  const bundle = JSON.parse(readFileSync(options.bundle, 'utf8')) as unknown;
-  const key = options.key === undefined ? {} : { verifier: readFileSync(options.key, 'utf8') };
+  const bundle = readInputJson('--bundle', options.bundle);
+  const key = options.key === undefined ? {} : { verifier: readInputText('--key', options.key) };
   const res = await callApi(`${serverUrl(options.server)}/api/v1/verify`, { method: 'POST', body: JSON.stringify({ bundle, ...key }) });
   const answer = res.body as { verified: boolean; checks: { name: string; ok: boolean; reason?: string }[] };
   if (options.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
@@ -62,7 +62,7 @@ function runVerify(options: VerifyOptions): number {
     process.stderr.write('attestor verify: --offline needs --trust trusted_root.json\n');
     return 2;
   }
-  const bundleText = readFileSync(options.bundle, 'utf8');
+  const bundleText = readInputText('--bundle', options.bundle);
   const parsed = parseBundleJson(bundleText);
   const keyless = parsed.ok && parsed.value.verificationMaterial.content.$case !== 'publicKey';
   if (keyless && (options.certificateIdentity === undefined || options.certificateOidcIssuer === undefined)) {
@@ -71,8 +71,8 @@ function runVerify(options: VerifyOptions): number {
     return 2;
   }
   const verdict = verifyBundle(bundleText, {
-    trustedRoot: readFileSync(options.trust, 'utf8'),
-    ...(options.artifact !== undefined ? { artifact: readFileSync(options.artifact) } : {}),
+    trustedRoot: readInputText('--trust', options.trust),
+    ...(options.artifact !== undefined ? { artifact: readInput('--artifact', options.artifact) } : {}),
     ...(options.key !== undefined ? { publicKey: readKey(options.key) } : {}),
     ...(options.certificateIdentity !== undefined ? { identity: options.certificateIdentity } : {}),
     ...(options.certificateOidcIssuer !== undefined ? { issuer: options.certificateOidcIssuer } : {}),
@@ -88,5 +88,5 @@ function runVerify(options: VerifyOptions): number {
 }
 
 function readKey(file: string): KeyObject {
-  return createPublicKey(readFileSync(file, 'utf8'));
+  return createPublicKey(readInputText('--key', file));
 }
