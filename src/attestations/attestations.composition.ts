@@ -65,11 +65,18 @@ export async function buildAttestations(
     };
     logs.set(c.name, c.api === 'v1' ? new RekorV1Log(options) : new RekorV2Log(options));
   }
+  // A fingerprint names one key material for ever, so a found key can be remembered.
+  const known = new Map<string, string>();
   const lookupVerifier = (keyid: string): string | null => {
     if (!keyid) return null;
+    const cached = known.get(keyid);
+    if (cached) return cached;
     for (const { doc } of deps.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY)) {
       const version = doc.versions.find((v) => v.fingerprint === keyid);
-      if (version) return version.publicKeyPem;
+      if (version) {
+        known.set(keyid, version.publicKeyPem);
+        return version.publicKeyPem;
+      }
     }
     return null;
   };

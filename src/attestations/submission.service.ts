@@ -67,10 +67,35 @@ export class SubmissionService {
     const key = keyFromPem(pem);
     if (!key) throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
     if (!verifyDsseSignature(envelope, signature, key)) throw new ValidationError('the envelope signature does not verify with the signer key', {}, 'signature_invalid');
-    const subjects = subjectsOf(envelope);
     const { digest } = await this.archive.put(envelopeBytes(envelope));
+    return this.request(envelope, digest, pem, ctx);
+  }
+
+  /**
+   * Submits an envelope this service has just signed and archived: its
+   * signature is the service's own, made with the registered key `signerPem`,
+   * so it is neither re-verified nor archived again.
+   */
+  submitSigned(envelope: DsseEnvelope, envelopeDigest: string, signerPem: string, ctx: CommandContext): Promise<SubmitResult> {
+    if (envelope.signatures.length !== 1) {
+      throw new ValidationError(`sign with exactly one key to submit (a Sigstore bundle holds one signature); ${envelope.signatures.length} were asked`, {}, 'invalid_envelope');
+    }
+    return this.request(envelope, envelopeDigest, signerPem, ctx);
+  }
+
+  private async request(envelope: DsseEnvelope, digest: string, pem: string, ctx: CommandContext): Promise<SubmitResult> {
+    this.remember(digest, envelope);
+    const subjects = subjectsOf(envelope);
     const outcome = await this.execute(digest, { type: 'RequestSubmission', submissionId: digest, envelopeDigest: digest, payloadType: envelope.payloadType, subjects, verifiers: [pem], logs: this.logs }, ctx);
     return { submissionId: digest, envelopeDigest: digest, created: outcome.length > 0 };
+  }
+
+  /** Envelopes submitted recently, so the worker need not read back what it was just handed. */
+  private readonly recent = new Map<string, DsseEnvelope>();
+
+  private remember(digest: string, envelope: DsseEnvelope): void {
+    if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(digest, envelope);
   }
 
   recordAttempt(submissionId: string, log: string, error: string, retryable: boolean): Promise<SubmissionEvent[]> {
@@ -112,6 +137,8 @@ export class SubmissionService {
 
   /** The envelope of a submission, from the archive (its digest is checked on read). */
   async envelope(envelopeDigest: string): Promise<DsseEnvelope> {
+    const recent = this.recent.get(envelopeDigest);
+    if (recent) return recent;
     const bytes = await this.archive.get(envelopeDigest);
     if (!bytes) throw new Error(`envelope ${envelopeDigest} is missing from the archive`);
     const parsed = parseEnvelope(JSON.parse(bytes.toString('utf8')));

@@ -34,6 +34,8 @@ export interface SignResult {
   readonly signedAt: string;
   /** Global position of the EnvelopeSigned event. */
   readonly position: Position;
+  /** PEM public key of the first signer's version: what a transparency log needs to check the signature. */
+  readonly signerPublicKeyPem: string;
 }
 
 export interface SigningServiceOptions {
@@ -118,7 +120,7 @@ export class SigningService {
     };
     const event = newEvent({ type: ENVELOPE_SIGNED, data }, ENVELOPE_EVENT_SCHEMA_VERSION, eventContext(ctx, signedAt));
     const appended = await this.store.append(envelopeStream(envelopeDigest), [event], { expectedRevision: 'any' });
-    return { envelope, envelopeDigest, payloadDigest, subjects, signers, signedAt, position: appended.position };
+    return { envelope, envelopeDigest, payloadDigest, subjects, signers, signedAt, position: appended.position, signerPublicKeyPem: keys[0]!.version.publicKeyPem };
   }
 
   private async signWith(key: KeyRecord, version: KeyVersionRecord, message: Buffer): Promise<Buffer> {

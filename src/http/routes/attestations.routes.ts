@@ -70,14 +70,18 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
       if (!bytes) throw new NotFoundError(`no envelope with digest ${body.envelopeDigest} is archived`, {}, 'envelope_not_found');
       envelope = JSON.parse(bytes.toString('utf8'));
     }
+    let submitted: Awaited<ReturnType<SubmissionService['submit']>>;
     if (body.sign !== undefined) {
       const s = body.sign;
       const payload = s.statement !== undefined ? Buffer.from(JSON.stringify(s.statement)) : decodeBase64(s.payload ?? '');
       if (!payload) throw new ValidationError('sign.payload must be base64', {}, 'invalid_request_body');
       const payloadType = s.statement !== undefined ? (s.payloadType ?? IN_TOTO_PAYLOAD_TYPE) : (s.payloadType ?? '');
-      envelope = (await deps.signing.sign({ keyIds: [s.keyId], payloadType, payload }, ctx)).envelope;
+      const signed = await deps.signing.sign({ keyIds: [s.keyId], payloadType, payload }, ctx);
+      envelope = signed.envelope;
+      submitted = await deps.submissions.submitSigned(signed.envelope, signed.envelopeDigest, signed.signerPublicKeyPem, ctx);
+    } else {
+      submitted = await deps.submissions.submit(envelope, body.verifier, ctx);
     }
-    const submitted = await deps.submissions.submit(envelope, body.verifier, ctx);
     deps.worker.poke(submitted.submissionId);
     const location = `/api/v1/submissions/${submitted.submissionId}`;
     const logged = waitMs > 0 && (await deps.worker.waitUntilLogged(submitted.submissionId, waitMs));
