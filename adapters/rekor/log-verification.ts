@@ -1,4 +1,5 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { publicKeyFromPem } from '../../domain/shared/key-cache';
 import {
   entryUuid,
   leafHash,
@@ -41,7 +42,7 @@ export function submissionOf(envelope: DsseEnvelope, signerPublicKeyPem: string)
   if (!envelope.payloadType) throw new ValidationError('envelope has no payloadType', {}, 'invalid_envelope');
   let publicKey: KeyObject;
   try {
-    publicKey = createPublicKey(signerPublicKeyPem);
+    publicKey = publicKeyFromPem(signerPublicKeyPem);
   } catch {
     throw new ValidationError('signer public key is not a PEM public key', {}, 'invalid_public_key');
   }
