@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { existsSync } from 'node:fs';
 import type { Router } from 'express';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { SqliteEventStore } from '../adapters/event-store/sqlite/sqlite.event-store';
@@ -32,7 +33,11 @@ export const CONFIG = Symbol('Config');
 export const PROJECTION_RUNNERS = Symbol('ProjectionRunners');
 
 /** Opens the configured event store: an `esdb://` connection string selects EventStoreDB, otherwise the SQLite file. */
-export async function openEventStore(config: Config): Promise<EventStore> {
+export async function openEventStore(config: Config, options: { mustExist?: boolean } = {}): Promise<EventStore> {
+  if (options.mustExist && config.eventStore.kind === 'sqlite' && !existsSync(config.eventStore.file)) {
+    // A read-only verb must not create an empty ledger where a mistyped path points.
+    throw new Error(`no ledger at ${config.eventStore.file}: check --data-dir or ATTESTOR_DATA_DIR (nothing was created)`);
+  }
   if (config.eventStore.kind === 'esdb') {
     const { EsdbEventStore } = await import('../adapters/event-store/esdb/esdb.event-store');
     return EsdbEventStore.connect(config.eventStore.connectionString);

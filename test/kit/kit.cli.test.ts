@@ -57,12 +57,13 @@ test.serial('export → kit verify → import → ledger verify through the CLI,
   const json = JSON.parse((await cli('kit', 'verify', kit, '--json')).stdout) as { ok: boolean };
   t.true(json.ok);
 
-  const imported = await cli('import', kit, '--into', join(dir, 'copy.sqlite'), '--no-progress', '--data-dir', join(dir, 'other'));
+  // Imported into another data directory's store, the ledger verifies there.
+  const imported = await cli('import', kit, '--no-progress', '--data-dir', join(dir, 'other'));
   t.regex(imported.stdout, /imported \d+ events/);
-  const again = await cli('import', kit, '--into', join(dir, 'copy.sqlite'), '--no-progress', '--data-dir', join(dir, 'other'));
+  const again = await cli('import', kit, '--no-progress', '--data-dir', join(dir, 'other'));
   t.regex(again.stdout, /already imported/);
   const copyVerify = await cli('ledger', 'verify', '--data-dir', join(dir, 'other'));
-  t.is(copyVerify.exitCode, 0);
+  t.is(copyVerify.exitCode, 0, copyVerify.stdout);
 
   // A damaged kit is refused with its reason and nothing is written.
   const { readFileSync, writeFileSync } = await import('node:fs');

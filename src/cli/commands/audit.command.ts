@@ -110,7 +110,7 @@ function line(r: AuditRecord): string {
 type Source = 'read-model' | 'folded';
 
 async function withAuditTrail(config: Config, forceFold: boolean, work: (readModels: ReadModelStore, source: Source) => void): Promise<void> {
-  const store = await openEventStore(config);
+  const store = await openEventStore(config, { mustExist: true });
   try {
     if (!forceFold && existsSync(config.readModelFile)) {
       const live = SqliteReadModelStore.open(config.readModelFile);

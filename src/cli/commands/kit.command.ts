@@ -74,7 +74,7 @@ export function registerKitCommands(program: Command): void {
             });
           }
           printJson({ kit: location, sha256: result.sha256, size: result.size, checkpointCreated: result.checkpointCreated, checkpoint: result.manifest.checkpoint, counts: result.manifest.counts, selection: result.manifest.selection });
-        });
+        }, { mustExist: true });
       } finally {
         if (scratch) rmSync(scratch, { recursive: true, force: true });
       }

@@ -37,7 +37,7 @@ export function registerLedgerCommand(program: Command): void {
     .description('print an inclusion proof of the event against the latest checkpoint that covers it (JSON)')
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (eventId: string, opts: Common) => {
-      const store = await openEventStore(loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}));
+      const store = await openEventStore(loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}), { mustExist: true });
       try {
         printJson(await proveEvent(store, eventId));
       } finally {
@@ -53,7 +53,7 @@ export function registerLedgerCommand(program: Command): void {
     .option('--trust <file>', 'trust file whose ledgerKeys pin the ledger key fingerprints')
     .option('--json', 'print the report as JSON')
     .action(async (opts: Common & { knownCheckpoint?: string; trust?: string; json?: boolean }) => {
-      const store = await openEventStore(loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}));
+      const store = await openEventStore(loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}), { mustExist: true });
       try {
         const pinned = opts.trust ? loadTrustFile(opts.trust).ledgerKeys : undefined;
         const report = await verifyLedger(store, {

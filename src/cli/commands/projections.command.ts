@@ -64,7 +64,8 @@ scratch files are removed: the live store and read models are not touched, and n
           ...(scratch !== null ? { ATTESTOR_EVENT_STORE: `sqlite:${join(scratch, 'events.sqlite')}` } : {}),
           ...(scratch === null && opts.from ? { ATTESTOR_EVENT_STORE: opts.from.startsWith('esdb') ? opts.from : `sqlite:${resolve(opts.from)}` } : {}),
         });
-        const store = await openEventStore(config);
+        // A kit is imported into a fresh scratch store; any other source must already exist.
+        const store = await openEventStore(config, { mustExist: kit === null });
         try {
           if (kit !== null && !(await importKitInto(kit, store, opts))) return;
           const readModelFile = opts.out ? resolve(opts.out) : scratch !== null ? join(scratch, 'read-models.sqlite') : config.readModelFile;

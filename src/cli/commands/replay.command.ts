@@ -65,7 +65,7 @@ Only the event store is read (works offline, service stopped); the live read mod
       if (opts.out !== undefined && resolve(opts.out) === config.readModelFile) {
         throw new Error(`--out ${opts.out} is the live read-model file; choose another file`);
       }
-      const store = await openEventStore(config);
+      const store = await openEventStore(config, { mustExist: true });
       const scratchDir = mkdtempSync(join(tmpdir(), 'attestor-replay-'));
       try {
         if (opts.asOf !== undefined) await asOf(store, opts.asOf, projections, opts.out ? resolve(opts.out) : join(scratchDir, 'as-of.sqlite'), opts);

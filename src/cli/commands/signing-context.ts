@@ -6,9 +6,13 @@ import { buildSigning, type SigningComponents } from '../../signing/signing.comp
 import { loadSigningConfig } from '../../signing/signing.config';
 
 /** Opens the configured store and the signing components for one CLI command, and closes them after. */
-export async function withSigning<T>(dataDir: string | undefined, work: (c: SigningComponents & { readonly store: EventStore }) => Promise<T>): Promise<T> {
+export async function withSigning<T>(
+  dataDir: string | undefined,
+  work: (c: SigningComponents & { readonly store: EventStore }) => Promise<T>,
+  options: { mustExist?: boolean } = {},
+): Promise<T> {
   const config = loadConfig(process.env, dataDir ? { ATTESTOR_DATA_DIR: dataDir } : {});
-  const store = await openEventStore(config);
+  const store = await openEventStore(config, options);
   const components = buildSigning(loadSigningConfig(config.dataDir), store, new SystemClock());
   try {
     return await work({ ...components, store });
