@@ -1,9 +1,8 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { RFC3161Timestamp } from '@sigstore/core';
-import { parseBundle, parseBundleJson, type Bundle, type BundleContent, type TlogEntry } from './bundle';
+import { parseBundle, parseBundleJson, type BundleContent, type TlogEntry } from './bundle';
 import { verifyArtifact, verifyContentSignature } from './bundle-content.verify';
 import { bundleSigner, keyFromPem, type BundleSigner } from './bundle-signer';
-import { verifyBundle, type VerifyBundleOptions } from './bundle.verify';
+import { matchIdentity, safeJson, timestampTimes, verifyBundle, type VerifyBundleOptions } from './bundle.verify';
 import { bytesEqual } from './bytes';
 import { openCheckpoint, type Checkpoint } from './checkpoint';
 import { leafHash } from './merkle.hash';
@@ -283,35 +282,4 @@ function spkiOfDer(der: Buffer): Result<{ readonly spki: Buffer }> {
 
 function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
-}
-
-function matchIdentity(actual: { subjectAlternativeName?: string; issuer?: string }, expected: BatchVerifyOptions): Result<void> {
-  if (expected.identity !== undefined && actual.subjectAlternativeName !== expected.identity) {
-    return fail(`certificate identity is ${actual.subjectAlternativeName ?? 'missing'}, expected ${expected.identity}`);
-  }
-  if (expected.issuer !== undefined && actual.issuer !== expected.issuer) {
-    return fail(`certificate issuer is ${actual.issuer ?? 'missing'}, expected ${expected.issuer}`);
-  }
-  return ok(undefined);
-}
-
-/** Signing times claimed by the bundle's RFC 3161 timestamps (as bundle.verify.ts reads them). */
-function timestampTimes(bundle: Bundle): Date[] {
-  const times: Date[] = [];
-  for (const ts of bundle.verificationMaterial.rfc3161Timestamps) {
-    try {
-      times.push(RFC3161Timestamp.parse(Buffer.from(ts)).signingTime);
-    } catch {
-      // A malformed timestamp fails in the delegated check; it gives no time here.
-    }
-  }
-  return times;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

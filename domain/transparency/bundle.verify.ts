@@ -80,7 +80,8 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions): Verd
   return verdictOf(checks);
 }
 
-function matchIdentity(actual: { subjectAlternativeName?: string; issuer?: string }, expected: VerifyBundleOptions): Result<void> {
+/** Exact match of the certificate's identity and issuer against the policy (shared with the batch verifier). */
+export function matchIdentity(actual: { subjectAlternativeName?: string; issuer?: string }, expected: Pick<VerifyBundleOptions, 'identity' | 'issuer'>): Result<void> {
   if (expected.identity !== undefined && actual.subjectAlternativeName !== expected.identity) {
     return { ok: false, reason: `certificate identity is ${actual.subjectAlternativeName ?? 'missing'}, expected ${expected.identity}` };
   }
@@ -91,7 +92,7 @@ function matchIdentity(actual: { subjectAlternativeName?: string; issuer?: strin
 }
 
 /** Signing times claimed by the bundle's RFC 3161 timestamps (their signatures are checked by the delegate). */
-function timestampTimes(bundle: Bundle): Date[] {
+export function timestampTimes(bundle: Bundle): Date[] {
   const times: Date[] = [];
   for (const ts of bundle.verificationMaterial.rfc3161Timestamps) {
     try {
@@ -103,7 +104,7 @@ function timestampTimes(bundle: Bundle): Date[] {
   return times;
 }
 
-function safeJson(text: string): unknown {
+export function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

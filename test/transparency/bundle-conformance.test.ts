@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
+import { verifyBundles } from '../../domain/transparency/bundle.batch-verify';
 import { verifyBundle } from '../../domain/transparency/bundle.verify';
 import { firstFailure } from '../../domain/transparency/verification-check';
 import { bundleCases, type BundleCase } from './vectors';
@@ -59,4 +60,22 @@ test('transparency-log checks run on every case that parses', (t) => {
     if (!verdict.checks.find((k) => k.name === 'trusted-root.parse')?.ok) continue;
     for (const name of required) t.true(verdict.checks.some((k) => k.name.endsWith(`.${name}`)), `${c.name} lacks ${name}`);
   }
+});
+
+test('the batch verifier agrees with verifyBundle on every conformance case', (t) => {
+  const disagreements: string[] = [];
+  for (const c of cases) {
+    const keyed = c.keyFile !== undefined;
+    const [verdict] = verifyBundles(
+      [c.bundleText],
+      {
+        trustedRoot: readFileSync(c.trustedRootFile, 'utf8'),
+        ...(keyed ? { publicKey: createPublicKey(readFileSync(c.keyFile, 'utf8')) } : { identity: c.identity, issuer: c.issuer }),
+      },
+      [readFileSync(c.artifactFile)],
+    );
+    if (verdict?.verified !== c.shouldVerify) disagreements.push(`${c.name}: ${verdict?.verified ? 'verified' : `rejected at ${firstFailure(verdict!)?.name}`}`);
+  }
+  t.log(`${cases.length - disagreements.length}/${cases.length} bundle cases agree (batch verifier)`);
+  t.deepEqual(disagreements, []);
 });
