@@ -35,7 +35,7 @@ interface Corpus {
 }
 
 /** Signs envelopes, logs them on an in-process local log (Rekor v1 dsse) and maps each answer to a v0.3 bundle. */
-async function buildCorpus(dir: string): Promise<Corpus> {
+export async function buildCorpus(dir: string): Promise<Corpus> {
   const logs = openLocalLogs({ dir, name: 'bench.verify.local' });
   try {
     const signer = anEcdsaSigner();
