@@ -33,8 +33,25 @@ const IN_FLIGHT = 2000;
  * kit that fails any check is refused with the first failure and nothing is
  * written; importing the same kit twice appends nothing the second time.
  */
-export function importKit(file: string, store: EventStore, options: { trust?: KitTrust; onProgress?: (done: number, total: number) => void } = {}): Promise<ImportResult> {
+export async function importKit(file: string, store: EventStore, options: { trust?: KitTrust; onProgress?: (done: number, total: number) => void } = {}): Promise<ImportResult> {
+  let extractedOk = false;
+  try {
+    return await importExtracted(file, store, options, () => (extractedOk = true));
+  } catch (error) {
+    if (extractedOk || error instanceof KitRefusedError) throw error;
+    // The archive itself could not be read: refused like any other failed check, nothing written.
+    throw new KitRefusedError(`kit ${file} cannot be read as an archive: ${error instanceof Error ? error.message : String(error)}`, null);
+  }
+}
+
+function importExtracted(
+  file: string,
+  store: EventStore,
+  options: { trust?: KitTrust; onProgress?: (done: number, total: number) => void },
+  extracted_: () => void,
+): Promise<ImportResult> {
   return withExtractedKit(file, async (dir, extracted) => {
+    extracted_();
     const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {});
     if (!report.ok) throw new KitRefusedError(`kit ${file} failed verification: ${report.failures[0] ?? 'unknown failure'}`, report);
     if (report.manifest?.selection.partial !== false || report.incompleteStreams.length > 0) {

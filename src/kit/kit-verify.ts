@@ -84,9 +84,15 @@ export async function withExtractedKit<T>(file: string, work: (dir: string, extr
   }
 }
 
-/** `attestor kit verify`: everything a kit claims, checked with no network. */
-export function verifyKit(file: string, options: VerifyKitOptions = {}): Promise<KitReport> {
-  return withExtractedKit(file, (dir, extracted) => verifyExtractedKit(file, dir, extracted, options));
+/** `attestor kit verify`: everything a kit claims, checked with no network. Never throws on a damaged kit. */
+export async function verifyKit(file: string, options: VerifyKitOptions = {}): Promise<KitReport> {
+  try {
+    return await withExtractedKit(file, (dir, extracted) => verifyExtractedKit(file, dir, extracted, options));
+  } catch (error) {
+    // The archive could not even be read (a damaged tar header, a truncated file): that is a failed check too.
+    const reason = `the kit cannot be read as an archive: ${error instanceof Error ? error.message : String(error)}`;
+    return { ok: false, kit: file, sha256: '', manifest: null, checks: [{ name: 'archive', ok: false, detail: reason }], failures: [`archive: ${reason}`], warnings: [], ledger: null, incompleteStreams: [], stats: null };
+  }
 }
 
 /** Never throws on bad input: anything unexpected in a kit is a failed check. */

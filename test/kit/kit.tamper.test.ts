@@ -99,3 +99,19 @@ for (const [name, edit] of Object.entries(edits)) {
     });
   }
 }
+
+test('a kit that is not even a readable archive is reported as a failed check, never thrown', async (t) => {
+  const { file, dir } = await aKit(t);
+  const original = readFileSync(file);
+  for (const [name, bytes] of [
+    ['truncated', original.subarray(0, 700)],
+    ['garbage', Buffer.from('this is not a tar archive at all'.repeat(64))],
+    ['empty', Buffer.alloc(0)],
+  ] as const) {
+    const broken = join(dir, `${name}.tar`);
+    writeFileSync(broken, bytes);
+    const report = await verifyKit(broken);
+    t.false(report.ok, name);
+    t.true(report.failures.length > 0, name);
+  }
+});
