@@ -5,6 +5,7 @@
  */
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { dsse } from '@sigstore/core';
+import { Agent, get } from 'node:http';
 
 type Job =
   | { readonly kind: 'submit'; readonly url: string; readonly keyId: string; readonly count: number; readonly concurrency: number; readonly tag: string }
@@ -71,6 +72,7 @@ async function main(job: Job): Promise<unknown> {
     case 'get': {
       // Open loop: requests leave on a fixed schedule whatever the answers' speed, so queueing shows in the latency.
       const total = Math.round(job.ratePerSecond * job.seconds);
+      const agent = new Agent({ keepAlive: true, maxSockets: 64 });
       const latencies: number[] = [];
       let failed = 0;
       const start = performance.now();
@@ -81,13 +83,21 @@ async function main(job: Job): Promise<unknown> {
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         const url = job.urls[i % job.urls.length]!;
         inFlight.push(
-          (async () => {
+          new Promise<void>((done) => {
             const t0 = performance.now();
-            const res = await fetch(url);
-            await res.arrayBuffer();
-            if (res.status === 200) latencies.push(performance.now() - t0);
-            else failed++;
-          })(),
+            // node:http with a keep-alive agent: fetch's own overhead would be measured otherwise.
+            get(url, { agent }, (res) => {
+              res.resume();
+              res.on('end', () => {
+                if (res.statusCode === 200) latencies.push(performance.now() - t0);
+                else failed++;
+                done();
+              });
+            }).on('error', () => {
+              failed++;
+              done();
+            });
+          }),
         );
       }
       await Promise.all(inFlight);
