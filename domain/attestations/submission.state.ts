@@ -42,7 +42,8 @@ export function evolve(state: SubmissionState, event: SubmissionEvent): Submissi
     case 'SubmissionAbandoned':
       return withLog(state, event.data.log, (p) => ({ status: 'abandoned', attempts: p.attempts, reason: event.data.reason }));
     case 'SubmissionRequeued':
-      return withLog(state, event.data.log, (p) => ({ status: 'pending', attempts: p.attempts, nextAttemptAt: null, lastError: null }));
+      // A requeue gives the log a fresh retry budget.
+      return withLog(state, event.data.log, () => ({ status: 'pending', attempts: 0, nextAttemptAt: null, lastError: null }));
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled submission event ${JSON.stringify(unhandled)}`);

@@ -65,9 +65,15 @@ export function evaluatePolicy(policy: VerificationPolicy, facts: VerificationFa
     ok: counted >= policy.minSignatures,
     ...(counted >= policy.minSignatures ? {} : { reason: `${counted} valid signature(s) from allowed keys, policy needs ${policy.minSignatures}` }),
   });
-  if (policy.allowedIssuers.length > 0 && facts.issuers.length > 0) {
+  if (policy.allowedIssuers.length > 0) {
+    // A requirement that cannot be checked is not met: no certificate issuer was established.
     const bad = facts.issuers.filter((i) => !policy.allowedIssuers.includes(i));
-    checks.push({ name: 'policy.allowed-issuers', ok: bad.length === 0, ...(bad.length === 0 ? {} : { reason: `issuer ${bad.join(', ')} is not allowed` }) });
+    const ok = facts.issuers.length > 0 && bad.length === 0;
+    checks.push({
+      name: 'policy.allowed-issuers',
+      ok,
+      ...(ok ? {} : { reason: facts.issuers.length === 0 ? 'policy names allowed issuers, but no certificate issuer could be established for this envelope' : `issuer ${bad.join(', ')} is not allowed` }),
+    });
   }
   if (policy.maxEntryAgeSeconds !== undefined) {
     const newest = Math.max(...facts.loggedAt.map((t) => Date.parse(t)).filter((t) => !Number.isNaN(t)));

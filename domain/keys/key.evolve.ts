@@ -1,6 +1,7 @@
 import type { KeyEvent } from './key.events';
 import type { KeyRecord, KeyState, KeyVersionRecord } from './key.state';
 import { INITIAL_KEY_STATE } from './key.state';
+import { fingerprintOf } from './key-algorithm';
 
 /** The key aggregate's fold. Pure; events that do not fit the state are ignored rather than invented. */
 export function evolve(state: KeyState, event: KeyEvent): KeyState {
@@ -30,7 +31,9 @@ export function evolve(state: KeyState, event: KeyEvent): KeyState {
       versions.push({
         version: d.version,
         publicKeyPem: d.publicKeyPem,
-        fingerprint: d.fingerprint,
+        // Recomputed from the key, never taken from the event: a stored event whose fingerprint
+        // names another key (a forgery keeping a pinned fingerprint) must not pass for it.
+        fingerprint: trueFingerprint(d.publicKeyPem),
         providerRef: d.providerRef,
         activatedAt: d.activatedAt,
         retiredAt: null,
@@ -69,4 +72,13 @@ export function foldKey(events: Iterable<KeyEvent>, initial: KeyState = INITIAL_
   let state = initial;
   for (const event of events) state = evolve(state, event);
   return state;
+}
+
+/** SHA-256 of the version's DER SPKI; a PEM that does not parse matches no pin and no keyid. */
+function trueFingerprint(publicKeyPem: string): string {
+  try {
+    return fingerprintOf(publicKeyPem);
+  } catch {
+    return 'invalid-public-key';
+  }
 }

@@ -64,6 +64,9 @@ export interface LedgerAuditOptions {
   readonly maxFailures?: number;
 }
 
+/** How far apart writers' clocks may be before a checkpoint counts as back-dated. */
+const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;
+
 interface StreamCursor {
   nextRevision: bigint;
   prevHash: string;
@@ -90,6 +93,8 @@ export class LedgerAudit {
   private readonly failures: LedgerFailure[] = [];
   private failureCount = 0;
   private count = 0;
+  /** The latest `occurredAt` among the events seen so far (RFC 3339 UTC strings order as times). */
+  private latestOccurredAt = '';
 
   constructor(private readonly options: LedgerAuditOptions) {}
 
@@ -127,6 +132,7 @@ export class LedgerAudit {
       this.keyEvents.set(keyId, list);
     }
     if (isLedgerCheckpoint(event)) this.checkCheckpointEvent(event, index);
+    if (event.metadata.occurredAt > this.latestOccurredAt) this.latestOccurredAt = event.metadata.occurredAt;
   }
 
   finish(): LedgerReport {
@@ -191,8 +197,15 @@ export class LedgerAudit {
   private checkCheckpointEvent(e: RecordedEvent, index: number): void {
     const data = e.data as LedgerCheckpointSignedData;
     const fail = (message: string): void => this.fail({ check: 'checkpoint', message: `checkpoint ${e.id} (index ${index}): ${message}`, eventId: e.id, index });
-    if (typeof data !== 'object' || data === null || !Number.isSafeInteger(data.treeSize) || typeof data.rootHash !== 'string' || typeof data.checkpoint !== 'string') {
+    if (typeof data !== 'object' || data === null || !Number.isSafeInteger(data.treeSize) || data.treeSize < 0 || typeof data.rootHash !== 'string' || typeof data.checkpoint !== 'string') {
       return fail('data is not a ledger checkpoint');
+    }
+    // A checkpoint cannot have been signed before the events it follows: a back-dated
+    // signedAt would let a key revoked in between pass for valid at "signing time".
+    // Writers' clocks may differ a little (several hosts on one EventStoreDB): a small skew is allowed.
+    const signedAtMs = typeof data.signedAt === 'string' ? Date.parse(data.signedAt) : NaN;
+    if (Number.isNaN(signedAtMs) || (this.latestOccurredAt !== '' && signedAtMs < Date.parse(this.latestOccurredAt) - MAX_CLOCK_SKEW_MS)) {
+      return fail(`signedAt ${String(data.signedAt)} is earlier than the events it follows (latest ${this.latestOccurredAt}): a back-dated checkpoint`);
     }
     const previous = this.checkpoints.at(-1);
     if (this.options.mode === 'complete' && data.treeSize > index) return fail(`covers ${data.treeSize} events but only ${index} precede it`);

@@ -8,6 +8,7 @@ import {
 import { VERIFICATION_EVENT_SCHEMA_VERSION, type VerificationPerformed } from '../../domain/attestations/verification.events';
 import { streamName } from '../../domain/events/stream-name';
 import { canonicalJson } from '../../domain/shared/canonical-json';
+import { publicKeyFromPem, spkiDer } from '../../domain/shared/key-cache';
 import type { Clock } from '../../domain/shared/clock';
 import { envelopeDigest, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
@@ -90,9 +91,13 @@ export class AttestationVerifier {
       let result = this.cache.get(cacheKey);
       const hit = result !== undefined;
       if (!result) {
-        result = await this.evaluate(envelope, digest, candidates, input.verifier, policy, pDigest, root);
-        if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(cacheKey, result);
+        const evaluated = await this.evaluate(envelope, digest, candidates, input.verifier, policy, pDigest, root);
+        result = evaluated.result;
+        // An answer that depends on the clock (entry age, or a signing time that is "now") is not reused.
+        if (!evaluated.timeDependent) {
+          if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value!);
+          this.cache.set(cacheKey, result);
+        }
       }
       await this.record(envelope, result, ctx);
       return { ...result, cached: hit };
@@ -167,13 +172,14 @@ export class AttestationVerifier {
     policy: VerificationPolicy,
     pDigest: string,
     trustedRoot: Record<string, unknown>,
-  ): Promise<Omit<VerifyResult, 'cached'>> {
+  ): Promise<{ result: Omit<VerifyResult, 'cached'>; timeDependent: boolean }> {
     const checks: VerifyCheck[] = [];
     // Signed here: the signing record says when, and which registry revision authorised it.
     // Signed elsewhere: the log's integration time bounds the signing time from above
     // (integratedTime is whole seconds, so the end of that second).
     const integrated = candidates.map((c) => c.integratedTime).find((x): x is number => x !== null);
-    const signedAt = integrated !== undefined ? new Date(integrated * 1000 + 999).toISOString() : (candidates.find((c) => c.loggedAt)?.loggedAt ?? this.clock.now());
+    const knownTime = integrated !== undefined ? new Date(integrated * 1000 + 999).toISOString() : candidates.find((c) => c.loggedAt)?.loggedAt;
+    const signedAt = knownTime ?? this.clock.now();
 
     const validSigners: { keyId: string | null; keyid: string }[] = [];
     const verdict = await this.signatures.verifyStored(digest).catch((error: unknown) => {
@@ -192,7 +198,8 @@ export class AttestationVerifier {
         } catch {
           throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
         }
-        if (ok) validSigners.push({ keyId: null, keyid: s.keyid });
+        // Counted under the fingerprint of the key that verified, not the keyid the envelope claims.
+        if (ok) validSigners.push({ keyId: null, keyid: fingerprintOf(verifierPem) });
         checks.push({ name: `signature[${i}]`, ok, ...(ok ? { reason: 'verified with the given verifier key' } : { reason: 'does not verify with the given verifier key' }) });
       } else {
         checks.push({ name: `signature[${i}]`, ok: false, reason: `${s.reason ?? 'invalid'}: ${s.message ?? ''}`.trim() });
@@ -214,20 +221,25 @@ export class AttestationVerifier {
       }
     }
     const envelopeMatches = candidates.length > 0;
-    if (envelopeMatches) checks.push({ name: 'envelope-entry-match', ok: checks.filter((k) => k.name.endsWith('tlog.body')).every((k) => k.ok) });
+    if (envelopeMatches) checks.push({ name: 'envelope-entry-match', ok: checks.filter((k) => /tlog(\[\d+\])?\.body$/.test(k.name)).every((k) => k.ok) });
 
-    const facts: VerificationFacts = { verifiedLogs, validSigners, loggedAt, issuers: [], witnessCosignatures: null };
+    // One key signing twice is one signer.
+    const distinctSigners = [...new Map(validSigners.map((v) => [v.keyid, v])).values()];
+    const facts: VerificationFacts = { verifiedLogs, validSigners: distinctSigners, loggedAt, issuers: [], witnessCosignatures: null };
     const policyChecks = evaluatePolicy(policy, facts, this.clock.now());
     const crypto = checks.every((k) => k.ok);
     const policyOk = policyChecks.every((k) => k.ok);
     const outcome = !crypto ? 'failed' : policyOk ? 'verified' : policy.mode === 'warn' ? 'warned' : 'failed';
     return {
-      verified: outcome !== 'failed',
-      outcome,
-      envelopeDigest: digest,
-      policyDigest: pDigest,
-      mode: policy.mode,
-      checks: [...checks, ...policyChecks],
+      result: {
+        verified: outcome !== 'failed',
+        outcome,
+        envelopeDigest: digest,
+        policyDigest: pDigest,
+        mode: policy.mode,
+        checks: [...checks, ...policyChecks],
+      },
+      timeDependent: knownTime === undefined || policy.maxEntryAgeSeconds !== undefined,
     };
   }
 
@@ -272,7 +284,12 @@ function subjectOf(envelope: DsseEnvelope): string | null {
 }
 
 function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Hex SHA-256 of the DER SubjectPublicKeyInfo: the fingerprint keys are known by. */
+function fingerprintOf(pem: string): string {
+  return createHash('sha256').update(spkiDer(publicKeyFromPem(pem))).digest('hex');
 }
 
 /** RFC 3339 for seconds since the epoch, or null when out of JavaScript's date range. */

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ReadModelStore } from '../ports/read-model-store';
 import type { TransparencyLog } from '../ports/transparency-log';
+import { submissionStatus } from '../../domain/attestations/submission.state';
 import type { SubmissionService } from './submission.service';
 
 export interface WorkerOptions {
@@ -70,29 +71,34 @@ export class SubmissionWorker {
   }
 
   /**
-   * Resolves true once every required log of the submission has its entry,
-   * false when `timeoutMs` passes first (the entry will still be logged).
+   * Resolves once the submission is settled — every required log has its
+   * entry (`logged`) or one was abandoned (`failed`) — or `timeoutMs` passes
+   * (`timeout`; the worker goes on). Woken by this process's worker, and by a
+   * short poll for entries recorded by another process (`attestor worker`).
    */
-  async waitUntilLogged(submissionId: string, timeoutMs: number): Promise<boolean> {
-    const done = async (): Promise<boolean> => {
-      const record = await this.service.load(submissionId);
-      return record.request.logs.filter((l) => l.required).every((l) => record.logs[l.name]?.status === 'logged');
+  async waitUntilLogged(submissionId: string, timeoutMs: number): Promise<'logged' | 'failed' | 'timeout'> {
+    const settled = async (): Promise<'logged' | 'failed' | null> => {
+      const status = submissionStatus(await this.service.load(submissionId));
+      return status === 'pending' ? null : status;
     };
-    if (await done()) return true;
     return new Promise((resolve) => {
-      let settled = false;
-      const finish = (value: boolean): void => {
-        if (settled) return;
-        settled = true;
+      let finished = false;
+      const finish = (value: 'logged' | 'failed' | 'timeout'): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
+        clearInterval(poll);
         this.recorded.off(submissionId, check);
         resolve(value);
       };
       const check = (): void => {
-        void done().then((ok) => ok && finish(true), () => undefined);
+        void settled().then((s) => s && finish(s), () => undefined);
       };
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      // Listen first, then look: an entry recorded in between is not missed.
       this.recorded.on(submissionId, check);
+      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      const poll = setInterval(check, 200);
+      check();
     });
   }
 
@@ -186,7 +192,7 @@ export class SubmissionWorker {
   private async failed(submissionId: string, logName: string, error: unknown): Promise<void> {
     const context = { submissionId, log: logName };
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof UnavailableError && error.code.endsWith('breaker_open')) {
+    if (error instanceof UnavailableError && error.code === 'transparency_log_breaker_open') {
       // The log is known to be down: wait for the breaker instead of writing an attempt per envelope.
       this.pausedUntil.set(logName, Date.now() + error.retryAfterSeconds * 1000);
       this.metrics.submissions.inc({ log: logName, result: 'deferred' });

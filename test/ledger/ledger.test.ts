@@ -38,7 +38,7 @@ test('checkpointing again with nothing new is a no-op; successive checkpoints ve
   const again = await f.checkpointer.checkpointNow();
   t.false(again.created);
   t.is(again.eventId, first.eventId);
-  await f.store.append(streamName('thing', 'two'), someEvents(7));
+  await f.store.append(streamName('thing', 'two'), someEvents(7).map((e) => ({ ...e, metadata: { ...e.metadata, occurredAt: f.clock.now() } })));
   const second = await f.checkpointer.checkpointNow();
   t.true(second.created);
   t.is(second.data.treeSize, first.index + 1 + 7);

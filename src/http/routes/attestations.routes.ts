@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { decodeBase64, type DsseEnvelope } from '../../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
+import { submissionStatus } from '../../../domain/attestations/submission.state';
 import { parseBundle } from '../../../domain/transparency/bundle';
 import { ENTRY_CACHE, entryKey, envelopePrefix, subjectPrefix } from '../../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../../projections/entry-cache/entry-view';
@@ -9,7 +10,7 @@ import type { SubmissionView } from '../../../projections/submissions/submission
 import { SUBMISSIONS, submissionKey } from '../../../projections/submissions/submissions.projection';
 import type { SubmissionWorker } from '../../attestations/submission-worker';
 import type { SubmissionService } from '../../attestations/submission.service';
-import { AppError, NotFoundError, ValidationError } from '../../errors/app-error';
+import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { ObjectStore } from '../../ports/object-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
 import type { SigningService } from '../../signing/signing.service';
@@ -84,8 +85,17 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
     }
     deps.worker.poke(submitted.submissionId);
     const location = `/api/v1/submissions/${submitted.submissionId}`;
-    const logged = waitMs > 0 && (await deps.worker.waitUntilLogged(submitted.submissionId, waitMs));
-    if (!logged) {
+    const outcome = waitMs > 0 ? await deps.worker.waitUntilLogged(submitted.submissionId, waitMs) : 'timeout';
+    if (outcome === 'failed') {
+      const record = await deps.submissions.load(submitted.submissionId);
+      const reasons = Object.entries(record.logs).flatMap(([log, p]) => (p.status === 'abandoned' ? [`${log}: ${p.reason}`] : []));
+      throw new ConflictError(
+        `submission ${submitted.submissionId} failed (${reasons.join('; ')}); fix the log and requeue it with POST ${location}/requeue`,
+        { submissionId: submitted.submissionId, location },
+        'submission_failed',
+      );
+    }
+    if (outcome === 'timeout') {
       return { status: 202, body: { submissionId: submitted.submissionId, envelopeDigest: submitted.envelopeDigest, status: 'pending', attestationPending: true, location } };
     }
     const record = await deps.submissions.load(submitted.submissionId);
@@ -178,7 +188,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
     }
     // Not projected yet (or the read model lags): answer from the stream itself.
     const record = await deps.submissions.load(id);
-    res.json({ submissionId: id, envelopeDigest: record.request.envelopeDigest, status: 'pending', logs: record.logs, requestedAt: record.request.requestedAt });
+    res.json({ submissionId: id, envelopeDigest: record.request.envelopeDigest, status: submissionStatus(record), logs: record.logs, requestedAt: record.request.requestedAt });
   });
 
   router.post('/api/v1/submissions/:id/requeue', async (req, res) => {

@@ -35,7 +35,8 @@ export async function populate(f: LedgerFixture, envelopes = 3): Promise<void> {
     f.clock.advance(1000);
     await f.signing.sign({ keyIds: [i % 2 === 0 ? a.keyId : b.keyId], payloadType: 'text/plain', payload: Buffer.from(`artifact ${i}`) }, { tenant: i % 2 === 0 ? 'acme' : 'globex' });
   }
-  await f.store.append(streamName('thing', 'one'), someEvents(5));
+  // Plain events stamped by the same clock as everything else, as one service would stamp them.
+  await f.store.append(streamName('thing', 'one'), someEvents(5).map((e) => ({ ...e, metadata: { ...e.metadata, occurredAt: f.clock.now() } })));
   await f.keys.rotate(a.keyId);
   await f.signing.sign({ keyIds: [a.keyId], payloadType: 'text/plain', payload: Buffer.from('after rotation') }, { tenant: 'acme' });
 }

@@ -1,0 +1,70 @@
+import test from 'ava';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { join } from 'node:path';
+import { verifyKit } from '../../src/kit/kit-verify';
+import { loadKey } from '../../src/signing/key-stream';
+import { tempDir } from '../support/temp-dir';
+import { forgeKit, signerOf } from './helpers/forge-kit';
+import { ledgerFixture, populate } from './helpers/ledger-fixture';
+
+const trustOf = (ledgerKeys: string[]): Parameters<typeof verifyKit>[1] => ({ trust: { ledgerKeys, logVerifiers: [], source: 'trust.json' } });
+
+test('a forger without the ledger key who keeps the pinned fingerprint but swaps in their own public key is caught', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  await f.checkpointer.checkpointNow();
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const realFingerprint = (await f.ledgerKey.current()).fingerprint;
+  t.true((await verifyKit(kit.file, trustOf([realFingerprint]))).ok, 'the genuine kit verifies with the pin');
+
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  await forgeKit(kit.file, join(dir, 'forged.tar'), {
+    publicKey,
+    sign: signerOf(privateKey),
+    manifestKeyid: realFingerprint,
+    mutateEvent: (e) => {
+      if (e.stream === 'key-ledger' && e.type === 'KeyVersionActivated') return { ...e, data: { ...(e.data as object), publicKeyPem: pem } };
+      if (e.stream === 'thing-one' && e.revision === 0n) return { ...e, data: { forged: 'history rewritten' } };
+      return undefined;
+    },
+    mutateKeysFile: (k) => ({ keys: k.keys.map((x) => (x.keyId === 'ledger' ? { ...x, versions: x.versions.map((v) => ({ ...v, publicKeyPem: pem })) } : x)) }),
+  });
+  const report = await verifyKit(join(dir, 'forged.tar'), trustOf([realFingerprint]));
+  t.false(report.ok);
+});
+
+test('the holder of a revoked ledger key version cannot re-sign history after the revocation by back-dating checkpoints', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const first = await f.checkpointer.checkpointNow();
+  const v1 = (await loadKey(f.store, 'ledger')).state;
+  if (!v1.exists) throw new Error('no ledger key');
+  const version1 = v1.versions[0]!;
+  f.clock.advance(3_600_000);
+  await f.keys.rotate('ledger');
+  f.clock.advance(1000);
+  await f.keys.revoke('ledger', { version: 1, reason: 'compromised' });
+  f.clock.advance(1000);
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const now = (await loadKey(f.store, 'ledger')).state;
+  const pins = now.exists ? now.versions.map((v) => v.fingerprint) : [];
+  t.true((await verifyKit(kit.file, trustOf(pins))).ok, 'the genuine kit verifies with both versions pinned');
+
+  await forgeKit(kit.file, join(dir, 'forged.tar'), {
+    publicKey: createPublicKey(version1.publicKeyPem),
+    sign: (bytes) => f.providers.get('file').sign(version1.providerRef, bytes),
+    manifestKeyid: version1.fingerprint,
+    checkpointData: { keyVersion: 1, fingerprint: version1.fingerprint, keyRevision: first.data.keyRevision, signedAt: first.data.signedAt },
+    mutateEvent: (e) => (e.stream === 'thing-one' && e.revision === 6n ? { ...e, data: { forged: 'after the revocation' } } : undefined),
+  });
+  const report = await verifyKit(join(dir, 'forged.tar'), trustOf(pins));
+  t.false(report.ok);
+  t.true(report.failures.some((f) => /back-dated/.test(f)), report.failures.join('; '));
+});
