@@ -118,8 +118,9 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
       readModels,
       waitMs: config.submissions.waitMs,
       trustedRoot: () => attestations.trustedRoot(),
+      logger,
     }),
-    verifyRoutes({ verifier }),
+    verifyRoutes({ verifier, logger }),
   ];
 
   return {

@@ -4,7 +4,9 @@ import type { Projection } from '../projection';
 import type { EntryRef, EntryView } from './entry-view';
 
 export const ENTRY_CACHE = 'entry-cache';
-export const entryKey = (uuid: string): string => `uuid:${uuid}`;
+/** One document per entry per log: the same envelope in two logs of one kind has the same UUID. */
+export const entryKey = (uuid: string, log: string): string => `uuid:${uuid}:${log}`;
+export const entryPrefix = (uuid: string): string => `uuid:${uuid}:`;
 export const envelopePrefix = (digest: string): string => `envelope:${digest}:`;
 export const subjectPrefix = (sha256: string): string => `subject:${sha256}:`;
 
@@ -14,12 +16,12 @@ export const subjectPrefix = (sha256: string): string => `subject:${sha256}:`;
  */
 export const entryCacheProjection: Projection<EntryView | EntryRef> = {
   name: ENTRY_CACHE,
-  version: 1,
+  version: 2,
   handles: ['EntryLogged'],
   keysOf: (e: RecordedEvent) => {
     const d = e.data as EntryLogged['data'];
     const subjects = [...new Set(d.subjects.map((s) => s.digest['sha256']).filter((x): x is string => typeof x === 'string'))];
-    return [entryKey(d.uuid), `${envelopePrefix(d.envelopeDigest)}${d.log}`, ...subjects.map((s) => `${subjectPrefix(s)}${d.uuid}`)];
+    return [entryKey(d.uuid, d.log), `${envelopePrefix(d.envelopeDigest)}${d.log}`, ...subjects.map((s) => `${subjectPrefix(s)}${d.uuid}:${d.log}`)];
   },
   evolve: (doc, e, key) => {
     const d = e.data as EntryLogged['data'];

@@ -145,7 +145,7 @@ export class AttestationVerifier {
     const envelope = parsed.envelope;
     const refs = this.readModels.listDocuments<EntryRef>(ENTRY_CACHE, { prefix: envelopePrefix(envelopeDigest(envelope)) });
     const candidates = refs.flatMap(({ doc }): Candidate[] => {
-      const entry = this.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid));
+      const entry = this.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid, doc.log));
       if (!entry) return [];
       const signature = envelope.signatures[0];
       return [

@@ -88,6 +88,8 @@ export async function buildAttestations(
     lookupVerifier,
     options.retry ?? DEFAULT_RETRY_POLICY,
   );
+  // The logs are fixed for the process's life: merge their trusted roots once.
+  const mergedRoot = mergeTrustedRoots(logConfigs.map((c) => JSON.parse(c.trustedRoot) as Record<string, unknown>));
   const worker = new SubmissionWorker(deps.readModels, service, logs, deps.logger, deps.metrics, { pollIntervalMs: 250 });
   if (options.startWorker) worker.start();
   return {
@@ -96,7 +98,7 @@ export async function buildAttestations(
     logs,
     logConfigs,
     localLog,
-    trustedRoot: () => mergeTrustedRoots(logConfigs.map((c) => JSON.parse(c.trustedRoot) as Record<string, unknown>)),
+    trustedRoot: () => mergedRoot,
     async close() {
       await worker.stop();
       for (const log of logs.values()) (log as { close?: () => void }).close?.();

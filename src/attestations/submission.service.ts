@@ -90,12 +90,19 @@ export class SubmissionService {
     return { submissionId: digest, envelopeDigest: digest, created: outcome.length > 0 };
   }
 
-  /** Envelopes submitted recently, so the worker need not read back what it was just handed. */
+  /** Envelopes submitted recently, so the worker need not read back what it was just handed (at most 64 MiB of payload). */
   private readonly recent = new Map<string, DsseEnvelope>();
+  private recentBytes = 0;
 
   private remember(digest: string, envelope: DsseEnvelope): void {
-    if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
+    if (this.recent.has(digest)) return;
     this.recent.set(digest, envelope);
+    this.recentBytes += envelope.payload.length;
+    while (this.recentBytes > 64 * 1024 * 1024 || this.recent.size > 10_000) {
+      const [oldest, dropped] = this.recent.entries().next().value!;
+      this.recent.delete(oldest);
+      this.recentBytes -= dropped.payload.length;
+    }
   }
 
   recordAttempt(submissionId: string, log: string, error: string, retryable: boolean): Promise<SubmissionEvent[]> {

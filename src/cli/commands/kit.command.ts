@@ -1,6 +1,6 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { mkdtempSync, rmSync, accessSync, constants } from 'node:fs';
+import { mkdtempSync, rmSync, accessSync, constants, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { openEventStore } from '../../composition-root';
@@ -93,6 +93,8 @@ export function registerKitCommands(program: Command): void {
         ...(opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}),
         ...(opts.into ? { ATTESTOR_EVENT_STORE: `sqlite:${resolve(opts.into)}` } : {}),
       });
+      // A refused import must leave nothing behind, not even an empty store file.
+      const created = config.eventStore.kind === 'sqlite' && !existsSync(config.eventStore.file) ? config.eventStore.file : null;
       const store = await openEventStore(config);
       const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'import [{bar}] {value}/{total} events | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
       try {
@@ -105,6 +107,8 @@ export function registerKitCommands(program: Command): void {
           },
         });
         bar?.stop();
+        for (const w of result.report.warnings) process.stderr.write(`attestor import: warning: ${w}\n`);
+        if (!opts.trust) process.stderr.write('attestor import: warning: no --trust given: the ledger key is the one the kit itself records; pin it with a trust file (ledgerKeys)\n');
         process.stdout.write(result.appended === 0 ? `already imported: the store holds all ${result.alreadyPresent} events of the kit\n` : `imported ${result.appended} events${result.alreadyPresent ? ` (${result.alreadyPresent} were already there)` : ''}\n`);
       } catch (error) {
         bar?.stop();
@@ -116,6 +120,9 @@ export function registerKitCommands(program: Command): void {
         throw error;
       } finally {
         await store.close();
+        if (created !== null && process.exitCode === 1) {
+          for (const suffix of ['', '-wal', '-shm']) rmSync(`${created}${suffix}`, { force: true });
+        }
       }
     });
 

@@ -4,13 +4,14 @@ import { decodeBase64, type DsseEnvelope } from '../../../domain/signing/dsse-en
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
 import { submissionStatus } from '../../../domain/attestations/submission.state';
 import { parseBundle } from '../../../domain/transparency/bundle';
-import { ENTRY_CACHE, entryKey, envelopePrefix, subjectPrefix } from '../../../projections/entry-cache/entry-cache.projection';
+import { ENTRY_CACHE, entryKey, entryPrefix, envelopePrefix, subjectPrefix } from '../../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../../projections/entry-cache/entry-view';
 import type { SubmissionView } from '../../../projections/submissions/submission-view';
 import { SUBMISSIONS, submissionKey } from '../../../projections/submissions/submissions.projection';
 import type { SubmissionWorker } from '../../attestations/submission-worker';
 import type { SubmissionService } from '../../attestations/submission.service';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
+import type { Logger } from '../../observability/logger';
 import type { ObjectStore } from '../../ports/object-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
 import type { SigningService } from '../../signing/signing.service';
@@ -53,6 +54,7 @@ export interface AttestationRoutesDeps {
   readonly readModels: ReadModelStore;
   readonly waitMs: number;
   readonly trustedRoot: () => Record<string, unknown>;
+  readonly logger: Logger;
 }
 
 /**
@@ -140,6 +142,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
           return { index, ...(await submitOne(parse(SubmitBody, item), req, res, waitMs)) };
         } catch (error) {
           if (error instanceof AppError) return { index, status: error.status, body: { code: error.code, detail: error.message } };
+          deps.logger.error('batch item failed', { requestId: res.locals['requestId'] as string | undefined, index, error: error instanceof Error ? error.stack : String(error) });
           return { index, status: 500, body: { code: 'internal_error', detail: 'an unexpected error occurred for this item; it has been logged with this request id' } };
         }
       }),
@@ -150,9 +153,11 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   router.get('/api/v1/entries/:uuid', (req, res) => {
     const uuid = String(req.params['uuid']).toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(uuid)) throw new ValidationError('uuid must be 64 hex characters (the entry UUID)', {}, 'invalid_parameter');
-    const entry = deps.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(uuid));
-    if (!entry) throw new NotFoundError(`no logged entry with UUID ${uuid}`, {}, 'entry_not_found');
-    res.json(entryBody(entry));
+    // The same entry may sit in several logs of one kind: answer the first, name the others.
+    const found = deps.readModels.listDocuments<EntryView>(ENTRY_CACHE, { prefix: entryPrefix(uuid), limit: 16 });
+    const first = found[0];
+    if (!first) throw new NotFoundError(`no logged entry with UUID ${uuid}`, {}, 'entry_not_found');
+    res.json({ ...entryBody(first.doc), alsoIn: found.slice(1).map((f) => ({ log: f.doc.log, logIndex: f.doc.logIndex })) });
   });
 
   router.get('/api/v1/entries', (req, res) => {
@@ -172,7 +177,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
     }
     const refs = deps.readModels.listDocuments<EntryRef>(ENTRY_CACHE, { prefix, limit: 1000 });
     const entries = refs.flatMap(({ doc }) => {
-      const e = deps.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid));
+      const e = deps.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid, doc.log));
       return e ? [entryBody(e)] : [];
     });
     res.json({ entries });

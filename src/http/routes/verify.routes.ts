@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { VerificationPolicySchema, DEFAULT_POLICY } from '../../../domain/attestations/verification-policy';
 import type { AttestationVerifier } from '../../attestations/attestation-verifier';
 import { AppError } from '../../errors/app-error';
+import type { Logger } from '../../observability/logger';
 import { contextOf, parse } from '../request-input';
 
 const VerifyBody = z.strictObject({
@@ -15,7 +16,7 @@ const VerifyBody = z.strictObject({
 const MAX_BATCH = 100;
 
 /** POST /api/v1/verify and /api/v1/verify:batch. */
-export function verifyRoutes(deps: { verifier: AttestationVerifier }): Router {
+export function verifyRoutes(deps: { verifier: AttestationVerifier; logger: Logger }): Router {
   const router = Router();
 
   router.post('/api/v1/verify', async (req, res) => {
@@ -35,7 +36,10 @@ export function verifyRoutes(deps: { verifier: AttestationVerifier }): Router {
       } catch (error) {
         // Every item gets its own answer: earlier items' VerificationPerformed events are already written.
         if (error instanceof AppError) results.push({ index, status: error.status, error: { code: error.code, detail: error.message } });
-        else results.push({ index, status: 500, error: { code: 'internal_error', detail: 'an unexpected error occurred for this item; it has been logged with this request id' } });
+        else {
+          deps.logger.error('batch item failed', { requestId: res.locals['requestId'] as string | undefined, index, error: error instanceof Error ? error.stack : String(error) });
+          results.push({ index, status: 500, error: { code: 'internal_error', detail: 'an unexpected error occurred for this item; it has been logged with this request id' } });
+        }
       }
     }
     res.json({ results });
