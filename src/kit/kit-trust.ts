@@ -34,6 +34,12 @@ const TrustFile = z.strictObject({
 
 export function parseTrust(json: unknown, source: string): KitTrust {
   if (typeof json === 'object' && json !== null && typeof (json as { mediaType?: unknown }).mediaType === 'string') {
+    // A bare trusted root, possibly with trust-file members added to it (`jq '. + {ledgerKeys: […]}'`):
+    // those members must not be dropped silently.
+    const { ledgerKeys, logKeys, ...rootJson } = json as { ledgerKeys?: unknown; logKeys?: unknown } & Record<string, unknown>;
+    if (ledgerKeys !== undefined || logKeys !== undefined) {
+      return parseTrust({ trustedRoot: rootJson, ...(ledgerKeys === undefined ? {} : { ledgerKeys }), ...(logKeys === undefined ? {} : { logKeys }) }, source);
+    }
     const root = trustedRootOf(json, source);
     return { logVerifiers: verifiersOf(root), trustedRoot: root, source };
   }

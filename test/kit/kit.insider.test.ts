@@ -68,3 +68,9 @@ test('the holder of a revoked ledger key version cannot re-sign history after th
   t.false(report.ok);
   t.true(report.failures.some((f) => /back-dated/.test(f)), report.failures.join('; '));
 });
+
+test('ledger pins added to a bare trusted root are honoured, not dropped', async (t) => {
+  const { parseTrust } = await import('../../src/kit/kit-trust');
+  const trust = parseTrust({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], ledgerKeys: ['a'.repeat(64)] }, 'trust.json');
+  t.deepEqual(trust.ledgerKeys, ['a'.repeat(64)]);
+});

@@ -56,6 +56,8 @@ export function registerLedgerCommand(program: Command): void {
       const store = await openEventStore(loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}), { mustExist: true });
       try {
         const pinned = opts.trust ? loadTrustFile(opts.trust).ledgerKeys : undefined;
+        // --trust that pins nothing would silently verify against the ledger's own key history.
+        if (opts.trust && pinned === undefined) throw new Error(`--trust ${opts.trust} pins no ledger key (no ledgerKeys): add the ledger key fingerprints, or leave --trust out`);
         const report = await verifyLedger(store, {
           ...(opts.knownCheckpoint ? { knownCheckpoint: readInputText('--known-checkpoint', opts.knownCheckpoint) } : {}),
           ...(pinned ? { pinnedFingerprints: pinned } : {}),
