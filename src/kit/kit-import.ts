@@ -5,6 +5,7 @@ import type { EventStore } from '../ports/event-store';
 import { allEvents } from '../ledger/ledger-verification';
 import type { KitTrust } from './kit-trust';
 import { kitEvents, verifyExtractedKit, withExtractedKit, type KitReport } from './kit-verify';
+import { eventContentHash } from '../../domain/events/event-hash';
 
 /** A kit that fails verification, or cannot be imported into this store: nothing was written. */
 export class KitRefusedError extends ValidationError {
@@ -115,8 +116,20 @@ function importExtracted(
   });
 }
 
+/**
+ * The stored event is the kit's event: same place, same chain links, and a
+ * content that really hashes to them (the stored hash fields alone could have
+ * been left in place over altered data).
+ */
 function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
-  return a.id === b.id && a.stream === b.stream && a.revision === b.revision && a.metadata.hash === b.metadata.hash && a.metadata.prevHash === b.metadata.prevHash;
+  return (
+    a.id === b.id &&
+    a.stream === b.stream &&
+    a.revision === b.revision &&
+    a.metadata.hash === b.metadata.hash &&
+    a.metadata.prevHash === b.metadata.prevHash &&
+    eventContentHash(a) === a.metadata.hash
+  );
 }
 
 function toNew(e: RecordedEvent): NewEvent {
