@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { callApi, printJson, serverUrl } from './service-client';
+import { printJson } from './output';
+import { callApi, serverUrl } from './service-client';
 
 export function registerEntriesCommand(program: Command): void {
   const entries = program.command('entries').description('the entry cache: {uuid, index, proof} of every logged envelope');

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { foldKeyRegistry } from '../../../projections/key-registry/key-registry.projection';
-import { CLI_CONTEXT, printJson, withSigning } from './signing-context';
+import { printJson } from './output';
+import { CLI_CONTEXT, withSigning } from './signing-context';
 import { readInputText } from './input-file';
 
 interface Common {

@@ -13,7 +13,8 @@ import { parseS3Url, uploadKit } from '../../kit/kit-upload';
 import { verifyKit, type KitReport } from '../../kit/kit-verify';
 import { buildLedger } from '../../ledger/ledger.composition';
 import { loadLedgerConfig } from '../../ledger/ledger.config';
-import { printJson, withSigning } from './signing-context';
+import { printJson } from './output';
+import { withSigning } from './signing-context';
 
 interface ExportOptions {
   dataDir?: string;

@@ -7,7 +7,8 @@ import { buildLedger } from '../../ledger/ledger.composition';
 import { loadLedgerConfig } from '../../ledger/ledger.config';
 import { proveEvent, verifyLedger } from '../../ledger/ledger-verification';
 import { loadTrustFile } from '../../kit/kit-trust';
-import { printJson, withSigning } from './signing-context';
+import { printJson } from './output';
+import { withSigning } from './signing-context';
 import { readInputText } from './input-file';
 
 interface Common {

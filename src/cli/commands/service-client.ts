@@ -21,6 +21,3 @@ export async function callApi(url: string, init: RequestInit = {}): Promise<{ st
   return { status: res.status, body };
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}

@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
-import { CLI_CONTEXT, printJson, withSigning } from './signing-context';
+import { printJson } from './output';
+import { CLI_CONTEXT, withSigning } from './signing-context';
 import { readInput } from './input-file';
 
 interface SignOptions {

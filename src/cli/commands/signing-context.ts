@@ -22,8 +22,5 @@ export async function withSigning<T>(
   }
 }
 
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
 
 export const CLI_CONTEXT = { actor: `cli:${process.env['USER'] ?? 'unknown'}` };

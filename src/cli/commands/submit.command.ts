@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { callApi, printJson, serverUrl } from './service-client';
+import { printJson } from './output';
+import { callApi, serverUrl } from './service-client';
 import { readInputJson, readInputText } from './input-file';
 
 interface SubmitOptions {
