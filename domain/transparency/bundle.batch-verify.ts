@@ -14,7 +14,7 @@ import { fail, ok, type Result } from './result';
 import { verifyCertificateAndTimestamps } from './sigstore-js.delegate';
 import { paeOf } from './tlog-body.match';
 import { findTransparencyLog, parseTrustedRoot, type TransparencyLog, type TrustedRoot } from './trusted-root';
-import { verdictOf, type Check, type Verdict } from './verification-check';
+import { checkList, verdictOf, type Check, type Verdict } from './verification-check';
 
 export interface BatchVerifyOptions extends Omit<VerifyBundleOptions, 'artifact'> {
   /** Verified checkpoints kept (least recently used dropped first). Default 1024. */
@@ -66,10 +66,7 @@ export class BundleBatchVerifier {
   }
 
   private fastVerify(input: unknown, artifact: Uint8Array | undefined): Verdict {
-    const checks: Check[] = [];
-    const add = (name: string, result: Result<unknown>, note?: string): void => {
-      checks.push(result.ok ? { name, ok: true, ...(note ? { reason: note } : {}) } : { name, ok: false, reason: result.reason });
-    };
+    const { checks, add } = checkList();
     const parsed = typeof input === 'string' ? parseBundleJson(input) : parseBundle(input);
     add('bundle.parse', parsed);
     if (!parsed.ok) return verdictOf(checks);

@@ -7,7 +7,7 @@ import type { Result } from './result';
 import { verifyCertificateAndTimestamps } from './sigstore-js.delegate';
 import { verifyTlogEntry } from './tlog-entry.verify';
 import { parseTrustedRoot } from './trusted-root';
-import { verdictOf, type Check, type Verdict } from './verification-check';
+import { checkList, verdictOf, type Verdict } from './verification-check';
 
 export interface VerifyBundleOptions {
   /** The trusted root as JSON (parsed value or text). */
@@ -31,10 +31,7 @@ export interface VerifyBundleOptions {
  * sigstore-js. Returns every check by name; `verified` only if all passed.
  */
 export function verifyBundle(input: unknown, options: VerifyBundleOptions): Verdict {
-  const checks: Check[] = [];
-  const add = (name: string, result: Result<unknown>, note?: string): void => {
-    checks.push(result.ok ? { name, ok: true, ...(note ? { reason: note } : {}) } : { name, ok: false, reason: result.reason });
-  };
+  const { checks, add } = checkList();
 
   const parsed = typeof input === 'string' ? parseBundleJson(input) : parseBundle(input);
   add('bundle.parse', parsed);

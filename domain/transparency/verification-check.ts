@@ -1,3 +1,5 @@
+import type { Result } from './result';
+
 /** One named step of a verification, so a failure says which step failed and why. */
 export interface Check {
   readonly name: string;
@@ -8,6 +10,17 @@ export interface Check {
 export interface Verdict {
   readonly verified: boolean;
   readonly checks: readonly Check[];
+}
+
+/** A list of checks and the one way to add a result to it (shared by both bundle verifiers). */
+export function checkList(): { readonly checks: Check[]; readonly add: (name: string, result: Result<unknown>, note?: string) => void } {
+  const checks: Check[] = [];
+  return {
+    checks,
+    add: (name, result, note) => {
+      checks.push(result.ok ? { name, ok: true, ...(note ? { reason: note } : {}) } : { name, ok: false, reason: result.reason });
+    },
+  };
 }
 
 export function verdictOf(checks: readonly Check[]): Verdict {
