@@ -47,7 +47,9 @@ export function parseInTotoStatement(bytes: Uint8Array): StatementParse {
     const digests: Record<string, string> = {};
     for (const [algorithm, hex] of Object.entries(digest as Record<string, unknown>)) {
       if (typeof hex !== 'string' || !HEX.test(hex)) return { ok: false, reason: `subject[${i}].digest.${algorithm} must be hex` };
-      const expected = DIGEST_LENGTHS[algorithm];
+      // "__proto__" would be dropped by the assignment below, silently losing the digest.
+      if (algorithm === '__proto__') return { ok: false, reason: `subject[${i}].digest.__proto__ is not a digest algorithm` };
+      const expected = Object.hasOwn(DIGEST_LENGTHS, algorithm) ? DIGEST_LENGTHS[algorithm] : undefined;
       if (expected !== undefined && hex.length !== expected) {
         return { ok: false, reason: `subject[${i}].digest.${algorithm} must be ${expected} hex characters` };
       }

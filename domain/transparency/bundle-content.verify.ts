@@ -15,20 +15,25 @@ export function verifyContentSignature(content: BundleContent, publicKey: KeyObj
   if (content.$case === 'dsseEnvelope') {
     // ECDSA can pair any curve with any hash. Sigstore clients sign P-384/P-521
     // envelopes with either the curve's hash or SHA-256 (sigstore-js), so both are tried.
-    const digests = keyDigest === null ? [null] : [...new Set([keyDigest, 'sha256'])];
+    const digests = keyDigest === null ? ONLY_NULL : keyDigest === 'sha256' ? ONLY_SHA256 : [keyDigest, 'sha256'];
     const signature = content.dsseEnvelope.signatures[0]?.sig ?? Buffer.alloc(0);
     const pae = paeOf(content.dsseEnvelope);
     return digests.some((d) => safeVerify(d, pae, publicKey, signature)) ? ok(undefined) : fail('envelope signature does not verify');
   }
   if (!artifact) return fail('a message signature can only be checked against the artifact; none was given');
   // The bundle names the hash the message was signed with (e.g. SHA-256 with a P-384 key).
-  const named = MESSAGE_DIGESTS[content.messageSignature.messageDigest.algorithm];
+  const named = MESSAGE_DIGESTS.get(content.messageSignature.messageDigest.algorithm);
   if (named === undefined) return fail(`unsupported message digest algorithm ${content.messageSignature.messageDigest.algorithm}`);
   const verified = safeVerify(keyDigest === null ? null : named, Buffer.from(artifact), publicKey, content.messageSignature.signature);
   return verified ? ok(undefined) : fail('signature does not verify over the artifact');
 }
 
-const MESSAGE_DIGESTS: Readonly<Record<string, string>> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
+// A Map: an algorithm named "constructor" must not find Object's prototype.
+const MESSAGE_DIGESTS: ReadonlyMap<string, string> = new Map([
+  ['SHA2_256', 'sha256'],
+  ['SHA2_384', 'sha384'],
+  ['SHA2_512', 'sha512'],
+]);
 
 function safeVerify(algorithm: string | null, data: Buffer, key: KeyObject, signature: Buffer): boolean {
   try {
@@ -48,7 +53,7 @@ export function verifyArtifact(content: BundleContent, artifact: Uint8Array | un
   if (content.$case === 'messageSignature') {
     if (!artifact) return fail('no artifact given');
     const { algorithm, digest } = content.messageSignature.messageDigest;
-    const hash = MESSAGE_DIGESTS[algorithm];
+    const hash = MESSAGE_DIGESTS.get(algorithm);
     if (hash === undefined) return fail(`unsupported message digest algorithm ${algorithm}`);
     if (!bytesEqual(createHash(hash).update(artifact).digest(), digest)) return fail('artifact digest does not match the bundle message digest');
     return ok('artifact matches the message digest');
@@ -69,7 +74,20 @@ export function verifyArtifact(content: BundleContent, artifact: Uint8Array | un
   return match ? ok('artifact is a subject of the in-toto statement') : fail('artifact is not a subject of the in-toto statement');
 }
 
+const ONLY_NULL = [null] as const;
+const ONLY_SHA256 = ['sha256'] as const;
+
+/** Keys are few and verifications many: the key's details are read from native code once per key. */
+const digestByKey = new WeakMap<KeyObject, string | null | undefined>();
+
 function digestFor(key: KeyObject): string | null | undefined {
+  if (digestByKey.has(key)) return digestByKey.get(key);
+  const digest = digestOfKeyType(key);
+  digestByKey.set(key, digest);
+  return digest;
+}
+
+function digestOfKeyType(key: KeyObject): string | null | undefined {
   switch (key.asymmetricKeyType) {
     case 'ed25519':
       return null;

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { sha256 } from '../shared/sha256';
 import { parseBundle, parseBundleJson, type BundleContent, type TlogEntry } from './bundle';
 import { verifyArtifact, verifyContentSignature } from './bundle-content.verify';
 import { bundleSigner, keyFromPem, type BundleSigner } from './bundle-signer';
@@ -9,12 +10,12 @@ import { leafHash } from './merkle.hash';
 import { rootFromInclusionProof } from './merkle.inclusion';
 import { noteVerifierFor, type NoteVerifier } from './note-key';
 import { parseEntryBody, type EntryBody, type SignerRef } from './rekor-body';
-import { verifySet } from './rekor-set';
+import { verifyEntrySet } from './rekor-set';
 import { fail, ok, type Result } from './result';
 import { verifyCertificateAndTimestamps } from './sigstore-js.delegate';
 import { paeOf } from './tlog-body.match';
 import { findTransparencyLog, parseTrustedRoot, type TransparencyLog, type TrustedRoot } from './trusted-root';
-import { checkList, verdictOf, type Check, type Verdict } from './verification-check';
+import { checkList, checkOf, verdictOf, type Check, type Verdict } from './verification-check';
 
 export interface BatchVerifyOptions extends Omit<VerifyBundleOptions, 'artifact'> {
   /** Verified checkpoints kept (least recently used dropped first). Default 1024. */
@@ -46,9 +47,13 @@ export interface BatchVerifyOptions extends Omit<VerifyBundleOptions, 'artifact'
 export class BundleBatchVerifier {
   private readonly root: Result<TrustedRoot>;
   private readonly noteVerifiers = new Map<TransparencyLog, Result<NoteVerifier>>();
-  private readonly checkpoints: Map<string, Result<Checkpoint>> = new Map();
+  /** Verified checkpoints by log, then by note text; least recently used first. */
+  private readonly checkpoints = new Map<TransparencyLog, Map<string, Result<Checkpoint>>>();
+  private checkpointCount = 0;
   private readonly checkpointCacheSize: number;
-  private readonly verifierKeys = new Map<string, Result<{ readonly certificateDer?: Buffer; readonly spki?: Buffer }>>();
+  /** Verifier keys found in entry bodies, decoded once: PEM texts (Rekor v1) and base64 DER (Rekor v2). */
+  private readonly pemKeys = new Map<string, Result<DecodedVerifier>>();
+  private readonly derKeys = new Map<string, Result<DecodedVerifier>>();
   private readonly signerSpki = new WeakMap<KeyObject, Buffer>();
 
   constructor(private readonly options: BatchVerifyOptions) {
@@ -108,9 +113,8 @@ export class BundleBatchVerifier {
   /** The checks of `verifyTlogEntry`, with the checkpoint verification cached and the body matched with decoded keys. */
   private tlogEntryChecks(entry: TlogEntry, root: TrustedRoot, content: BundleContent, signer: Result<BundleSigner>, fallbackTimes: readonly Date[], label: string): Check[] {
     const checks: Check[] = [];
-    const add = (name: string, result: Result<unknown>, note?: string): void => {
-      const full = `${label}.${name}`;
-      checks.push(result.ok ? { name: full, ok: true, ...(note ? { reason: note } : {}) } : { name: full, ok: false, reason: result.reason });
+    const add = (name: TlogCheckName, result: Result<unknown>, note?: string): void => {
+      checks.push(checkOf(label === 'tlog' ? SINGLE_ENTRY_CHECK_NAMES[name] : `${label}.${name}`, result, note));
     };
 
     const times = hasSet(entry) ? [new Date(entry.integratedTime * 1000)] : fallbackTimes;
@@ -152,8 +156,7 @@ export class BundleBatchVerifier {
     } else if (!log.ok) {
       add('set', fail('no trusted log key to check it with'));
     } else {
-      const payload = { body: entry.canonicalizedBody.toString('base64'), integratedTime: entry.integratedTime, logID: entry.logId.toString('hex'), logIndex: entry.logIndex };
-      if (verifySet(payload, entry.signedEntryTimestamp, log.value.publicKey)) add('set', ok(undefined), `integrated at ${entry.integratedTime}`);
+      if (verifyEntrySet(entry, entry.signedEntryTimestamp, log.value.publicKey)) add('set', ok(undefined), `integrated at ${entry.integratedTime}`);
       else add('set', fail('signed entry timestamp does not verify'));
     }
     return checks;
@@ -161,11 +164,15 @@ export class BundleBatchVerifier {
 
   /** A checkpoint's verification, once per log and note text. */
   private checkpoint(envelope: string, log: TransparencyLog): Result<Checkpoint> {
-    const key = `${log.baseUrl}\n${log.logId.toString('hex')}\n${envelope}`;
-    const cached = this.checkpoints.get(key);
+    let ofLog = this.checkpoints.get(log);
+    if (ofLog === undefined) {
+      ofLog = new Map();
+      this.checkpoints.set(log, ofLog);
+    }
+    const cached = ofLog.get(envelope);
     if (cached !== undefined) {
-      this.checkpoints.delete(key);
-      this.checkpoints.set(key, cached);
+      ofLog.delete(envelope);
+      ofLog.set(envelope, cached);
       return cached;
     }
     const verifier = this.noteVerifiers.get(log) ?? noteVerifierFor(log.keyName, log.publicKey);
@@ -175,10 +182,14 @@ export class BundleBatchVerifier {
       const opened = openCheckpoint(envelope, [verifier.value]);
       result = opened.ok ? ok(opened.value.checkpoint) : opened;
     }
-    this.checkpoints.set(key, result);
-    if (this.checkpoints.size > this.checkpointCacheSize) {
-      const oldest = this.checkpoints.keys().next();
-      if (!oldest.done) this.checkpoints.delete(oldest.value);
+    ofLog.set(envelope, result);
+    if (++this.checkpointCount > this.checkpointCacheSize) {
+      // Over the limit: drop the least recently used checkpoint of this log (logs are few; their entries are not).
+      const oldest = ofLog.keys().next();
+      if (!oldest.done) {
+        ofLog.delete(oldest.value);
+        this.checkpointCount--;
+      }
     }
     return result;
   }
@@ -217,11 +228,11 @@ export class BundleBatchVerifier {
       case 'x509Certificate':
         return signer.$case === 'certificate' && bytesEqual(ref.der, signer.der) ? ok(undefined) : mismatch;
       case 'publicKey': {
-        const decoded = this.verifierKey(`der:${ref.der.toString('base64')}`, () => spkiOfDer(ref.der));
+        const decoded = this.verifierKey(this.derKeys, ref.der.toString('base64'), () => spkiOfDer(ref.der));
         return decoded.ok && decoded.value.spki !== undefined && this.sameKey(decoded.value.spki, signer) ? ok(undefined) : mismatch;
       }
       case 'pem': {
-        const decoded = this.verifierKey(`pem:${ref.pem}`, () => {
+        const decoded = this.verifierKey(this.pemKeys, ref.pem, () => {
           const parsed = keyFromPem(ref.pem);
           if (!parsed.ok) return parsed;
           if (parsed.value.certificateDer) return ok({ certificateDer: parsed.value.certificateDer });
@@ -234,15 +245,12 @@ export class BundleBatchVerifier {
     }
   }
 
-  private verifierKey(
-    cacheKey: string,
-    decode: () => Result<{ readonly certificateDer?: Buffer; readonly spki?: Buffer }>,
-  ): Result<{ readonly certificateDer?: Buffer; readonly spki?: Buffer }> {
-    let decoded = this.verifierKeys.get(cacheKey);
+  private verifierKey(cache: Map<string, Result<DecodedVerifier>>, text: string, decode: () => Result<DecodedVerifier>): Result<DecodedVerifier> {
+    let decoded = cache.get(text);
     if (decoded === undefined) {
       decoded = decode();
-      if (this.verifierKeys.size >= 4096) this.verifierKeys.clear();
-      this.verifierKeys.set(cacheKey, decoded);
+      if (cache.size >= 4096) cache.clear();
+      cache.set(text, decoded);
     }
     return decoded;
   }
@@ -264,6 +272,24 @@ export function verifyBundles(inputs: readonly unknown[], options: BatchVerifyOp
   return inputs.map((input, i) => verifier.verify(input, artifacts?.[i]));
 }
 
+/** An entry body's verifier as bytes: a certificate, or a public key re-encoded the way node:crypto exports it. */
+interface DecodedVerifier {
+  readonly certificateDer?: Buffer;
+  readonly spki?: Buffer;
+}
+
+type TlogCheckName = 'log-key' | 'body' | 'inclusion-proof' | 'checkpoint' | 'root-hash' | 'set';
+
+/** The check names of a bundle's only entry, made once rather than per bundle. */
+const SINGLE_ENTRY_CHECK_NAMES: Readonly<Record<TlogCheckName, string>> = {
+  'log-key': 'tlog.log-key',
+  body: 'tlog.body',
+  'inclusion-proof': 'tlog.inclusion-proof',
+  checkpoint: 'tlog.checkpoint',
+  'root-hash': 'tlog.root-hash',
+  set: 'tlog.set',
+};
+
 function hasSet(entry: TlogEntry | undefined): boolean {
   return entry !== undefined && entry.signedEntryTimestamp !== undefined && entry.integratedTime > 0;
 }
@@ -277,6 +303,4 @@ function spkiOfDer(der: Buffer): Result<{ readonly spki: Buffer }> {
   }
 }
 
-function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
+

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bundleWireSchema, type BundleWire, type TlogEntryWire } from './bundle.schema';
+import { readWellFormedBundle } from './bundle.wire-reader';
 import { fail, ok, type Result } from './result';
 
 /**
@@ -64,18 +65,38 @@ export interface Bundle {
   readonly content: BundleContent;
 }
 
-const MEDIA_TYPES: Readonly<Record<string, BundleVersion>> = {
-  'application/vnd.dev.sigstore.bundle+json;version=0.1': '0.1',
-  'application/vnd.dev.sigstore.bundle+json;version=0.2': '0.2',
-  'application/vnd.dev.sigstore.bundle+json;version=0.3': '0.3',
-  [BUNDLE_V03_MEDIA_TYPE]: '0.3',
-};
+// A Map, not an object literal: a media type such as "constructor" must not find Object's prototype.
+const MEDIA_TYPES: ReadonlyMap<string, BundleVersion> = new Map([
+  ['application/vnd.dev.sigstore.bundle+json;version=0.1', '0.1'],
+  ['application/vnd.dev.sigstore.bundle+json;version=0.2', '0.2'],
+  ['application/vnd.dev.sigstore.bundle+json;version=0.3', '0.3'],
+  [BUNDLE_V03_MEDIA_TYPE, '0.3'],
+]);
 
-/** Reads a bundle from parsed JSON, enforcing what its version requires. */
+/** The bundle version a media type names, or `undefined` for one we do not read. */
+export function bundleVersionOf(mediaType: string): BundleVersion | undefined {
+  return MEDIA_TYPES.get(mediaType);
+}
+
+/**
+ * Reads a bundle from parsed JSON, enforcing what its version requires. The
+ * zod schema (bundle.schema.ts) is the specification; a well-formed bundle is
+ * read by a hand-written reader that gives the same result faster.
+ */
 export function parseBundle(json: unknown): Result<Bundle> {
+  const wellFormed = readWellFormedBundle(json, bundleVersionOf);
+  if (wellFormed !== undefined) {
+    const problem = versionProblem(wellFormed);
+    return problem ? fail(problem) : ok(wellFormed);
+  }
+  return parseBundleBySchema(json);
+}
+
+/** `parseBundle` through the zod schema alone: the specification the fast reader is tested against, and the writer of every error message. */
+export function parseBundleBySchema(json: unknown): Result<Bundle> {
   const wire = bundleWireSchema.safeParse(json);
   if (!wire.success) return fail(`invalid bundle: ${z.prettifyError(wire.error).replace(/\n\s*/g, ' ')}`);
-  const version = MEDIA_TYPES[wire.data.mediaType];
+  const version = MEDIA_TYPES.get(wire.data.mediaType);
   if (version === undefined) return fail(`unsupported bundle media type ${JSON.stringify(wire.data.mediaType)}`);
   const bundle = fromWire(wire.data, version);
   const problem = versionProblem(bundle);

@@ -29,7 +29,28 @@ function isBase64(text: string, chars: RegExp): boolean {
 
 /** Standard base64 (RFC 4648 §4), padding optional; `undefined` if the text is not base64. */
 export function decodeBase64(text: string): Buffer | undefined {
-  return isBase64(text, BASE64_CHARS) ? Buffer.from(text, 'base64') : undefined;
+  if (text.length < LONG_TEXT) return isBase64(text, BASE64_CHARS) ? Buffer.from(text, 'base64') : undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (sameText(bytes.toString('base64'), text)) return bytes;
+  return isBase64(text, BASE64_CHARS) ? bytes : undefined;
+}
+
+/**
+ * The fast acceptance used before the character check: if the decoded bytes
+ * encode back to exactly the text (padding optional), the text is strict
+ * base64 of those bytes. Encoding back is native and several times cheaper than
+ * a regular expression over a long text (docs/performance.md, verify); any
+ * other text takes the exact check, so what is accepted does not change.
+ */
+/** Below this length the character check is the cheaper one (measured). */
+const LONG_TEXT = 128;
+
+function sameText(encoded: string, text: string): boolean {
+  if (encoded === text) return true;
+  let end = encoded.length;
+  while (end > 0 && encoded.charCodeAt(end - 1) === 61 /* = */) end--;
+  const unpadded = encoded.slice(0, end);
+  return text === unpadded || text === unpadded + '='.repeat((4 - (end % 4)) % 4);
 }
 
 /**
@@ -40,6 +61,11 @@ export function decodeBase64(text: string): Buffer | undefined {
  */
 export function decodeProtoBytes(text: string): Buffer | undefined {
   const unwrapped = text.includes('\n') ? text.replace(/\r?\n/g, '') : text;
+  if (unwrapped.length >= LONG_TEXT) {
+    // Node's base64 decoder reads both alphabets; see sameText.
+    const bytes = Buffer.from(unwrapped, 'base64');
+    if (sameText(bytes.toString('base64'), unwrapped) || sameText(bytes.toString('base64url'), unwrapped)) return bytes;
+  }
   if (isBase64(unwrapped, BASE64_CHARS)) return Buffer.from(unwrapped, 'base64');
   if (isBase64(unwrapped, BASE64URL_CHARS)) return Buffer.from(unwrapped, 'base64url');
   return undefined;

@@ -1,5 +1,5 @@
 import { bytesEqual } from './bytes';
-import { HASH_SIZE, nodeHash } from './merkle.hash';
+import { HASH_SIZE, nodeHashLatin1 } from './merkle.hash';
 import { fail, ok, type Result } from './result';
 
 /**
@@ -32,11 +32,11 @@ export function rootFromInclusionProof(proof: InclusionProof, leaf: Uint8Array):
 
   let fn = leafIndex;
   let sn = treeSize - 1;
-  let r: Buffer = Buffer.from(leaf);
+  let r: Uint8Array | string = leaf;
   for (const p of hashes) {
     if (sn === 0) return fail('proof is longer than the path to the root');
     if (fn % 2 === 1 || fn === sn) {
-      r = nodeHash(p, r);
+      r = nodeHashLatin1(p, r);
       // Climb past the levels where this node is a right-most node with no sibling.
       if (fn % 2 === 0) {
         while (fn % 2 === 0 && fn !== 0) {
@@ -45,13 +45,13 @@ export function rootFromInclusionProof(proof: InclusionProof, leaf: Uint8Array):
         }
       }
     } else {
-      r = nodeHash(r, p);
+      r = nodeHashLatin1(r, p);
     }
     fn = Math.floor(fn / 2);
     sn = Math.floor(sn / 2);
   }
   if (sn !== 0) return fail('proof is shorter than the path to the root');
-  return ok(r);
+  return ok(typeof r === 'string' ? Buffer.from(r, 'latin1') : Buffer.from(r));
 }
 
 /** Does `leaf` sit at `proof.leafIndex` of the tree whose root is `root`? */

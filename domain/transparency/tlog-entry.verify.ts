@@ -6,7 +6,7 @@ import { leafHash } from './merkle.hash';
 import { rootFromInclusionProof } from './merkle.inclusion';
 import { noteVerifierFor } from './note-key';
 import { parseEntryBody } from './rekor-body';
-import { verifySet } from './rekor-set';
+import { verifyEntrySet } from './rekor-set';
 import type { Result } from './result';
 import { matchEntryBody } from './tlog-body.match';
 import { findTransparencyLog, type TransparencyLog, type TrustedRoot } from './trusted-root';
@@ -75,13 +75,7 @@ export function verifyTlogEntry(entry: TlogEntry, ctx: TlogEntryContext): Check[
   } else if (!log.ok) {
     add('set', { ok: false, reason: 'no trusted log key to check it with' });
   } else {
-    const payload = {
-      body: entry.canonicalizedBody.toString('base64'),
-      integratedTime: entry.integratedTime,
-      logID: entry.logId.toString('hex'),
-      logIndex: entry.logIndex,
-    };
-    add('set', verifySet(payload, entry.signedEntryTimestamp, log.value.publicKey) ? { ok: true, note: `integrated at ${entry.integratedTime}` } : { ok: false, reason: 'signed entry timestamp does not verify' });
+    add('set', verifyEntrySet(entry, entry.signedEntryTimestamp, log.value.publicKey) ? { ok: true, note: `integrated at ${entry.integratedTime}` } : { ok: false, reason: 'signed entry timestamp does not verify' });
   }
   return checks;
 }

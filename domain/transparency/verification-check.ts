@@ -18,9 +18,15 @@ export function checkList(): { readonly checks: Check[]; readonly add: (name: st
   return {
     checks,
     add: (name, result, note) => {
-      checks.push(result.ok ? { name, ok: true, ...(note ? { reason: note } : {}) } : { name, ok: false, reason: result.reason });
+      checks.push(checkOf(name, result, note));
     },
   };
+}
+
+/** One check from a step's result; a passed step may carry a note saying what was verified. */
+export function checkOf(name: string, result: Result<unknown>, note?: string): Check {
+  if (!result.ok) return { name, ok: false, reason: result.reason };
+  return note ? { name, ok: true, reason: note } : { name, ok: true };
 }
 
 export function verdictOf(checks: readonly Check[]): Verdict {
