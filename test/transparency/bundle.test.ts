@@ -11,7 +11,7 @@ import { leafHash } from '../../domain/transparency/merkle.hash';
 import { verifyInclusion } from '../../domain/transparency/merkle.inclusion';
 import { inclusionProof, rootOf, treeOfEntries } from '../../domain/transparency/merkle.tree';
 import { noteSignerFor } from '../../domain/transparency/note-key';
-import { entryUuid, setPayloadBytes, verifySet } from '../../domain/transparency/rekor-set';
+import { entrySetPayloadBytes, entryUuid, setPayloadBytes, verifySet } from '../../domain/transparency/rekor-set';
 import type { Result } from '../../domain/transparency/result';
 import { firstFailure } from '../../domain/transparency/verification-check';
 import { BUNDLE_CASES, PUBLIC_GOOD_ROOT } from './vectors';
@@ -60,6 +60,7 @@ test('a Rekor v1 SET verifies over the canonical JSON of body, integratedTime, l
   const payload = { body: entry.canonicalizedBody.toString('base64'), integratedTime: entry.integratedTime, logID: entry.logId.toString('hex'), logIndex: entry.logIndex };
   t.regex(setPayloadBytes(payload).toString(), /^\{"body":"[^"]+","integratedTime":1710869186,"logID":"c0d23d6a[0-9a-f]+","logIndex":79571823\}$/);
   t.true(verifySet(payload, entry.signedEntryTimestamp, key));
+  t.deepEqual(entrySetPayloadBytes(entry), setPayloadBytes(payload), 'the payload written from the decoded entry is the same bytes');
   t.false(verifySet({ ...payload, integratedTime: payload.integratedTime + 1 }, entry.signedEntryTimestamp, key));
 });
 
@@ -165,4 +166,14 @@ test('the same bundle is rejected once its log key has expired before the entry 
   const expired = { ...root, tlogs: root.tlogs.map((l) => ({ ...l, publicKey: { ...l.publicKey, validFor: { start: '2020-01-01T00:00:00Z', end: '2021-01-01T00:00:00Z' } } })) };
   const verdict = verifyBundle(json, { trustedRoot: expired, artifact, publicKey: createPublicKey(publicKeyPem) });
   t.is(firstFailure(verdict)?.name, 'tlog.log-key');
+});
+
+test('names that exist on Object.prototype are refused as media types and digest algorithms, not looked up there', (t) => {
+  const json = JSON.parse(readCase('happy-path-v0.3')) as { mediaType: string; messageSignature: { messageDigest: { algorithm: string } } };
+  t.false(parseBundle({ ...json, mediaType: 'constructor' }).ok);
+  json.messageSignature.messageDigest.algorithm = 'constructor';
+  const trustedRoot = readFileSync(PUBLIC_GOOD_ROOT, 'utf8');
+  const verdict = verifyBundle(json, { trustedRoot, artifact: readFileSync(path.join(BUNDLE_CASES, 'a.txt')) });
+  t.false(verdict.verified);
+  t.regex(firstFailure(verdict)?.reason ?? '', /unsupported message digest algorithm constructor/);
 });
