@@ -5,16 +5,26 @@
  * different bytes instead of being rejected, so decoding here is strict.
  */
 
-const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
-const BASE64URL_CHARS = /^[A-Za-z0-9_-]*$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
+type Alphabet = 'standard' | 'url' | 'either';
+
 /**
- * Strict base64 shape, padding optional: only alphabet characters, then at
- * most the padding the length calls for. (A single character class is much
- * faster than one regular expression for the whole grammar on long inputs.)
+ * Strict base64 (RFC 4648 §4 or §5), padding optional, decoded in one native
+ * call and then checked, instead of matching a regular expression first (which
+ * cost more than the decoding; docs/performance.md, verify):
+ *
+ * - the padding is what the length calls for, and no text leaves a single
+ *   dangling character (length ≡ 1 mod 4);
+ * - Node's decoder reads both alphabets and skips any other character, or
+ *   stops at a misplaced '=', so every such character leaves fewer bytes than
+ *   the length promises: a text decodes to exactly ⌊3n/4⌋ bytes (n characters
+ *   before the padding) only if all n are base64 characters;
+ * - the two alphabets are not mixed, and only the allowed one is used.
+ *
+ * test/transparency/wire-readers.test.ts checks this against the grammar.
  */
-function isBase64(text: string, chars: RegExp): boolean {
+function decodeStrict(text: string, alphabet: Alphabet): Buffer | undefined {
   let end = text.length;
   let pad = 0;
   while (pad < 2 && end > 0 && text.charCodeAt(end - 1) === 61 /* = */) {
@@ -22,35 +32,20 @@ function isBase64(text: string, chars: RegExp): boolean {
     pad++;
   }
   const rest = end % 4;
-  if (rest === 1) return false;
-  if (pad > 0 && (rest + pad) % 4 !== 0) return false;
-  return chars.test(pad === 0 ? text : text.slice(0, end));
+  if (rest === 1) return undefined;
+  if (pad > 0 && (rest + pad) % 4 !== 0) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== Math.floor((end * 3) / 4)) return undefined;
+  const standard = text.includes('+') || text.includes('/');
+  const url = text.includes('-') || text.includes('_');
+  if (standard && url) return undefined;
+  if ((alphabet === 'standard' && url) || (alphabet === 'url' && standard)) return undefined;
+  return bytes;
 }
 
 /** Standard base64 (RFC 4648 §4), padding optional; `undefined` if the text is not base64. */
 export function decodeBase64(text: string): Buffer | undefined {
-  if (text.length < LONG_TEXT) return isBase64(text, BASE64_CHARS) ? Buffer.from(text, 'base64') : undefined;
-  const bytes = Buffer.from(text, 'base64');
-  if (sameText(bytes.toString('base64'), text)) return bytes;
-  return isBase64(text, BASE64_CHARS) ? bytes : undefined;
-}
-
-/**
- * The fast acceptance used before the character check: if the decoded bytes
- * encode back to exactly the text (padding optional), the text is strict
- * base64 of those bytes. Encoding back is native and several times cheaper than
- * a regular expression over a long text (docs/performance.md, verify); any
- * other text takes the exact check, so what is accepted does not change.
- */
-/** Below this length the character check is the cheaper one (measured). */
-const LONG_TEXT = 128;
-
-function sameText(encoded: string, text: string): boolean {
-  if (encoded === text) return true;
-  let end = encoded.length;
-  while (end > 0 && encoded.charCodeAt(end - 1) === 61 /* = */) end--;
-  const unpadded = encoded.slice(0, end);
-  return text === unpadded || text === unpadded + '='.repeat((4 - (end % 4)) % 4);
+  return decodeStrict(text, 'standard');
 }
 
 /**
@@ -60,15 +55,7 @@ function sameText(encoded: string, text: string): boolean {
  * which wraps at 76 columns.
  */
 export function decodeProtoBytes(text: string): Buffer | undefined {
-  const unwrapped = text.includes('\n') ? text.replace(/\r?\n/g, '') : text;
-  if (unwrapped.length >= LONG_TEXT) {
-    // Node's base64 decoder reads both alphabets; see sameText.
-    const bytes = Buffer.from(unwrapped, 'base64');
-    if (sameText(bytes.toString('base64'), unwrapped) || sameText(bytes.toString('base64url'), unwrapped)) return bytes;
-  }
-  if (isBase64(unwrapped, BASE64_CHARS)) return Buffer.from(unwrapped, 'base64');
-  if (isBase64(unwrapped, BASE64URL_CHARS)) return Buffer.from(unwrapped, 'base64url');
-  return undefined;
+  return decodeStrict(text.includes('\n') ? text.replace(/\r?\n/g, '') : text, 'either');
 }
 
 export function decodeHex(text: string): Buffer | undefined {

@@ -114,9 +114,10 @@ const STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?
 const URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
 
 const base64ish = fc.oneof(
-  fc.string({ unit: fc.constantFrom(...'AQgw09+/-_=\n\r !.'.split('')), maxLength: 300 }),
+  // Characters Node's decoder reads, skips or stops at, including non-ASCII ones.
+  fc.string({ unit: fc.constantFrom(...'AQgw09+/-_=\n\r\t !.é\u0000\u00ff\u0100\ud800'.split('')), maxLength: 300 }),
   fc.uint8Array({ maxLength: 300 }).chain((bytes) =>
-    fc.tuple(fc.constantFrom('base64', 'base64url'), fc.nat(), fc.constantFrom('', '=', '==', '\n', '!', '-', '+')).map(([alphabet, at, insert]) => {
+    fc.tuple(fc.constantFrom('base64', 'base64url'), fc.nat(), fc.constantFrom('', '=', '==', '===', '\n', '!', '-', '+', '_', '/', 'é', '\ud800', ' ', 'A')).map(([alphabet, at, insert]) => {
       const text = Buffer.from(bytes).toString(alphabet);
       const i = text.length === 0 ? 0 : at % text.length;
       return text.slice(0, i) + insert + text.slice(i);
