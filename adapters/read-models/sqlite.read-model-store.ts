@@ -13,6 +13,8 @@ import { openDatabase, type Synchronous } from '../sqlite/open-database';
  */
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly s;
+  private readonly applyInTransaction: (projection: string, version: number, changes: ReadonlyMap<string, unknown>, position: Position) => void;
+  private readonly listStatements = new Map<string, Database.Statement<unknown[], { key: string; doc: string }>>();
 
   private constructor(private readonly db: Database.Database) {
     this.s = {
@@ -29,6 +31,14 @@ export class SqliteReadModelStore implements ReadModelStore {
       all: db.prepare<[string], { key: string; doc: string }>('SELECT key, doc FROM documents WHERE projection = ? ORDER BY key'),
     };
     this.s.checkpoint.safeIntegers(true);
+    // Made once: better-sqlite3 builds a new wrapper for every db.transaction() call.
+    this.applyInTransaction = db.transaction((projection: string, version: number, changes: ReadonlyMap<string, unknown>, position: Position) => {
+      for (const [key, doc] of changes) {
+        if (doc === null) this.s.del.run(projection, key);
+        else this.s.put.run(projection, key, canonicalJson(doc));
+      }
+      this.s.setCheckpoint.run(projection, version, position.commit, position.prepare);
+    });
   }
 
   /** `synchronous=NORMAL` is enough here: a read model lost to power failure is rebuilt from the ledger. */
@@ -48,14 +58,10 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   applyBatch(projection: string, version: number, changes: ReadonlyMap<string, unknown>, position: Position): void {
-    this.db.transaction(() => {
-      for (const [key, doc] of changes) {
-        if (doc === null) this.s.del.run(projection, key);
-        else this.s.put.run(projection, key, canonicalJson(doc));
-      }
-      this.s.setCheckpoint.run(projection, version, position.commit, position.prepare);
-    })();
+    this.applyInTransaction(projection, version, changes, position);
   }
+
+
 
   reset(projection: string, version: number): void {
     this.db.transaction(() => {
@@ -77,10 +83,19 @@ export class SqliteReadModelStore implements ReadModelStore {
       params.push(options.after);
     }
     params.push(options.limit ?? -1);
-    return this.db
-      .prepare<unknown[], { key: string; doc: string }>(`SELECT key, doc FROM documents WHERE ${where.join(' AND ')} ORDER BY key LIMIT ?`)
+    return this.listStatement(`SELECT key, doc FROM documents WHERE ${where.join(' AND ')} ORDER BY key LIMIT ?`)
       .all(...params)
       .map((r) => ({ key: r.key, doc: JSON.parse(r.doc) as Doc }));
+  }
+
+  /** One prepared statement per query shape (there are four): preparing costs more than running these lookups. */
+  private listStatement(sql: string): Database.Statement<unknown[], { key: string; doc: string }> {
+    let statement = this.listStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], { key: string; doc: string }>(sql);
+      this.listStatements.set(sql, statement);
+    }
+    return statement;
   }
 
   digest(projection: string): string {

@@ -89,7 +89,22 @@ export function describeKeyType(key: KeyObject): string {
   return key.asymmetricKeyType === 'ec' ? `ec ${key.asymmetricKeyDetails?.namedCurve ?? '?'}` : String(key.asymmetricKeyType);
 }
 
-/** Hex SHA-256 of the DER SPKI of a PEM public key. */
+/**
+ * Hex SHA-256 of the DER SPKI of a PEM public key. Folding a key stream
+ * recomputes every key's fingerprint from its PEM (a stored fingerprint is not
+ * trusted), and a key stream is folded for every signing: parsing and exporting
+ * the key cost more than the signature, so results are remembered per PEM text
+ * (public material only, at most FINGERPRINTS_KEPT, oldest dropped first).
+ */
 export function fingerprintOf(pem: string): string {
-  return parsePublicKeyPem(pem).fingerprint;
+  let fingerprint = fingerprints.get(pem);
+  if (fingerprint === undefined) {
+    fingerprint = parsePublicKeyPem(pem).fingerprint;
+    if (fingerprints.size >= FINGERPRINTS_KEPT) fingerprints.delete(fingerprints.keys().next().value!);
+    fingerprints.set(pem, fingerprint);
+  }
+  return fingerprint;
 }
+
+const FINGERPRINTS_KEPT = 1024;
+const fingerprints = new Map<string, string>();

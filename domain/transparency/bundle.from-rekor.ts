@@ -167,9 +167,11 @@ export function kindVersionOf(canonicalizedBody: Uint8Array): Result<{ readonly 
   } catch {
     return fail('entry body is not JSON');
   }
-  const header = z.object({ kind: z.string().min(1), apiVersion: z.string().min(1) }).safeParse(json);
-  if (!header.success) return fail('entry body has no kind/apiVersion');
-  return ok({ kind: header.data.kind, version: header.data.apiVersion });
+  // Plain checks: a zod schema built here was compiled anew for every entry a log answered with.
+  const header = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : {};
+  const { kind, apiVersion } = header;
+  if (typeof kind !== 'string' || kind === '' || typeof apiVersion !== 'string' || apiVersion === '') return fail('entry body has no kind/apiVersion');
+  return ok({ kind, version: apiVersion });
 }
 
 /** A DSSE envelope as JSON (base64 strings), as signers produce it. */

@@ -71,6 +71,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private closed = false;
   private readonly statements;
+  private readonly queries = new Map<string, Database.Statement<unknown[], EventRow>>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -216,7 +217,7 @@ export class SqliteEventStore implements EventStore {
     const sql = backwards
       ? 'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'
       : 'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?';
-    const rows = this.db.prepare<[string, bigint, number], EventRow>(sql).safeIntegers(true).all(stream, from, limit);
+    const rows = this.query(sql).all(stream, from, limit);
     return Promise.resolve(rows.map(toRecorded));
   }
 
@@ -242,7 +243,22 @@ export class SqliteEventStore implements EventStore {
       backwards ? 'DESC' : 'ASC'
     } LIMIT ?`;
     params.push(options.maxCount ?? -1);
-    return this.db.prepare<unknown[], EventRow>(sql).safeIntegers(true).all(...params).map(toRecorded);
+    return this.query(sql).all(...params).map(toRecorded);
+  }
+
+  /**
+   * A prepared read statement per query text: preparing cost more than the
+   * small reads made for every signing and submission. The texts are few (by
+   * direction and filter shape); the cache is bounded all the same.
+   */
+  private query(sql: string): Database.Statement<unknown[], EventRow> {
+    let statement = this.queries.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare<unknown[], EventRow>(sql).safeIntegers(true);
+      if (this.queries.size >= 64) this.queries.clear();
+      this.queries.set(sql, statement);
+    }
+    return statement;
   }
 
   subscribeToAll(options: SubscribeOptions = {}): Subscription {

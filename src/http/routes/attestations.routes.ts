@@ -45,6 +45,9 @@ const SubmitBody = z
 type SubmitInput = z.infer<typeof SubmitBody>;
 
 const MAX_BATCH = 100;
+// Schemas are built once: zod compiles a schema when it is first used, per instance.
+const SubmitBatchBody = z.strictObject({ entries: z.array(z.unknown()).min(1).max(MAX_BATCH, `at most ${MAX_BATCH} entries per batch`) });
+const RequeueBody = z.strictObject({ log: z.string().min(1), reason: z.string().min(1).max(1000) });
 
 export interface AttestationRoutesDeps {
   readonly submissions: SubmissionService;
@@ -133,7 +136,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   });
 
   router.post('/api/v1/rekor/entries\\:batch', async (req, res) => {
-    const batch = parse(z.strictObject({ entries: z.array(z.unknown()).min(1).max(MAX_BATCH, `at most ${MAX_BATCH} entries per batch`) }), req.body);
+    const batch = parse(SubmitBatchBody, req.body);
     const waitMs = waitBudget(req, deps.waitMs);
     // Every item gets its own answer: one item's failure never hides what the others wrote.
     const results = await Promise.all(
@@ -197,7 +200,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   });
 
   router.post('/api/v1/submissions/:id/requeue', async (req, res) => {
-    const body = parse(z.strictObject({ log: z.string().min(1), reason: z.string().min(1).max(1000) }), req.body);
+    const body = parse(RequeueBody, req.body);
     await deps.submissions.requeue(String(req.params['id']), body.log, body.reason, contextOf(req, res));
     deps.worker.poke(String(req.params['id']));
     res.status(202).json({ submissionId: req.params['id'], log: body.log, status: 'pending' });

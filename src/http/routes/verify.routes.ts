@@ -14,6 +14,8 @@ const VerifyBody = z.strictObject({
 });
 
 const MAX_BATCH = 100;
+// Built once: zod compiles a schema when it is first used, per instance.
+const VerifyBatchBody = z.strictObject({ items: z.array(z.unknown()).min(1).max(MAX_BATCH, `at most ${MAX_BATCH} items per batch`), policy: VerificationPolicySchema.optional() });
 
 /** POST /api/v1/verify and /api/v1/verify:batch. */
 export function verifyRoutes(deps: { verifier: AttestationVerifier; logger: Logger }): Router {
@@ -26,7 +28,7 @@ export function verifyRoutes(deps: { verifier: AttestationVerifier; logger: Logg
   });
 
   router.post('/api/v1/verify\\:batch', async (req, res) => {
-    const batch = parse(z.strictObject({ items: z.array(z.unknown()).min(1).max(MAX_BATCH, `at most ${MAX_BATCH} items per batch`), policy: VerificationPolicySchema.optional() }), req.body);
+    const batch = parse(VerifyBatchBody, req.body);
     const ctx = contextOf(req, res);
     const results = [];
     for (const [index, item] of batch.items.entries()) {
