@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import winston from 'winston';
@@ -111,12 +112,20 @@ export async function benchPipeline(): Promise<void> {
         const entries = (await (await fetch(`${service.url}/api/v1/entries?envelopeDigest=${id}`)).json()) as { entries: { uuid: string }[] };
         found.push(...entries.entries.map((e) => e.uuid));
       }
+      const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+      loopDelay.enable();
+      if (process.env['BENCH_PRINT_WINDOW']) process.stderr.write(`get window start ${process.hrtime.bigint() / 1000n}\n`);
       const latency = await client<{ ok: number; failed: number; achieved: number; p50: number; p99: number; max: number }>({
         kind: 'get',
         urls: found.map((u) => `${service.url}/api/v1/entries/${u}`),
         ratePerSecond: 2000,
         seconds: 5,
       });
+      loopDelay.disable();
+      if (process.env['BENCH_PRINT_WINDOW']) process.stderr.write(`get window end ${process.hrtime.bigint() / 1000n}\n`);
+      process.stderr.write(
+        `service event-loop delay during the GET load: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms\n`,
+      );
       // The server's own view (its latency histogram), to tell its time from the load generator's stalls.
       const histogram = await (await fetch(`${service.url}/metrics`)).text();
       const bucket = (le: string): number => Number(new RegExp(`attestor_http_request_seconds_bucket\\{le="${le.replace('+', '\\+')}",method="GET",route="/api/v1/entries/:uuid"\\} (\\d+)`).exec(histogram)?.[1] ?? 0);
