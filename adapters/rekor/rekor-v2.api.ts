@@ -1,3 +1,4 @@
+import { DUPLICATE_INDEX_HEADER } from '../../domain/tlog/duplicate-entry';
 import { TILE_WIDTH, tilePath } from '../../domain/tlog/tile-path';
 import { answerDetail, answerJson, unexpectedAnswer, type HttpAnswer, type RekorHttp } from './rekor.http';
 import { FrozenLogError, UnverifiableLogResponseError } from './rekor.errors';
@@ -14,7 +15,16 @@ export interface HashedRekordRequestV002 {
   readonly keyDetails: string;
 }
 
-export type CreateAnswerV2 = { readonly created: true; readonly json: unknown } | { readonly created: false; readonly existing?: unknown; readonly detail: string };
+export type CreateAnswerV2 =
+  | { readonly created: true; readonly json: unknown }
+  | {
+      readonly created: false;
+      /** The existing entry, when the log returns it (the local log does; rekor-tiles does not). */
+      readonly existing?: unknown;
+      /** Its index, from rekor-tiles' `x-log-index` header. */
+      readonly existingIndex?: number;
+      readonly detail: string;
+    };
 
 export class RekorV2Api {
   constructor(
@@ -37,7 +47,14 @@ export class RekorV2Api {
     if (answer.status === 201 || answer.status === 200) return { created: true, json: this.json(answer, 'new entry') };
     if (answer.status === 409) {
       const json = answerJson(answer) as { entry?: unknown } | undefined;
-      return { created: false, detail: answerDetail(answer), ...(json && typeof json === 'object' && json.entry !== undefined ? { existing: json.entry } : {}) };
+      const index = answer.headers.get(DUPLICATE_INDEX_HEADER);
+      const existingIndex = index !== null && /^(0|[1-9][0-9]{0,15})$/.test(index) && Number.isSafeInteger(Number(index)) ? Number(index) : undefined;
+      return {
+        created: false,
+        detail: answerDetail(answer),
+        ...(json && typeof json === 'object' && json.entry !== undefined ? { existing: json.entry } : {}),
+        ...(existingIndex !== undefined ? { existingIndex } : {}),
+      };
     }
     if (answer.status === 405) throw new FrozenLogError(this.http.log, answerDetail(answer));
     throw unexpectedAnswer(this.http.log, answer, 'the entry');

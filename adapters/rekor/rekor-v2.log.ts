@@ -55,10 +55,14 @@ export class RekorV2Log implements TransparencyLog {
       keyDetails: keyDetailsOf(submission.publicKey),
     });
     if (answer.created) return { ...this.verified(answer.json, { submission }), created: true };
-    if (answer.existing === undefined) {
-      throw new ConflictError(`transparency log ${this.id} already holds this entry but did not return it (${answer.detail})`, { log: this.id }, 'log_entry_exists');
+    if (answer.existing !== undefined) return { ...this.verified(answer.existing, { submission }), created: false };
+    if (answer.existingIndex !== undefined) {
+      // rekor-tiles names only the index: read that entry from the tiles, prove it, and check it is ours.
+      const { entry, checkpoint } = await this.entryAt(answer.existingIndex);
+      this.verify.body(entry, submission, HASHEDREKORD_V002);
+      return { ...this.verify.loggedEntry(entry, checkpoint), created: false };
     }
-    return { ...this.verified(answer.existing, { submission }), created: false };
+    throw new ConflictError(`transparency log ${this.id} already holds this entry but named neither the entry nor its index (${answer.detail})`, { log: this.id }, 'log_entry_exists');
   }
 
   /**
@@ -67,6 +71,12 @@ export class RekorV2Log implements TransparencyLog {
    */
   async getByIndex(logIndex: number, at?: LogCheckpoint | string): Promise<LoggedEntry> {
     if (!Number.isSafeInteger(logIndex) || logIndex < 0) throw new RangeError(`log index ${logIndex} is not a non-negative integer`);
+    const { entry, checkpoint } = await this.entryAt(logIndex, at);
+    return this.verify.loggedEntry(entry, checkpoint);
+  }
+
+  /** The entry at `logIndex` with its inclusion proof, verified against the checkpoint. */
+  private async entryAt(logIndex: number, at?: LogCheckpoint | string): Promise<{ entry: TlogEntry; checkpoint: LogCheckpoint }> {
     const cp = at === undefined ? await this.checkpoint() : this.verify.checkpoint(noteOf(at));
     const size = cp.checkpoint.size;
     if (logIndex >= size) throw new NotFoundError(`transparency log ${this.id} has ${size} entries in its checkpoint, none at index ${logIndex}`, { log: this.id }, 'log_entry_not_found');
@@ -87,7 +97,7 @@ export class RekorV2Log implements TransparencyLog {
       inclusionProof: { logIndex, rootHash: cp.checkpoint.rootHash, treeSize: size, hashes, checkpoint: cp.note },
       canonicalizedBody: body,
     };
-    return this.verify.loggedEntry(entry, this.verify.inclusion(entry));
+    return { entry, checkpoint: this.verify.inclusion(entry) };
   }
 
   async checkpoint(): Promise<LogCheckpoint> {

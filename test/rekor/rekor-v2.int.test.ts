@@ -2,6 +2,7 @@ import test from 'ava';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { paeOf, parseEntryBody } from '../../domain/transparency';
 import { NotFoundError, ValidationError } from '../../src/errors/app-error';
+import { startFaultProxy } from '../support/fault-proxy';
 import { p256Signer, signedEnvelope, startLog, startTlogAgain, v2Client } from './support';
 
 test('a DSSE envelope goes to Rekor v2 as a hashedrekord over SHA-256(PAE) with the DSSE signature, and comes back verified', async (t) => {
@@ -38,6 +39,44 @@ test('submitting the same envelope to Rekor v2 twice returns the existing entry 
   t.false(second.created);
   t.is(second.uuid, first.uuid);
   t.is(second.logIndex, first.logIndex);
+});
+
+test('a duplicate answered as rekor-tiles does (409, index header, no entry) is read from the tiles, proven and recorded', async (t) => {
+  const log = await startLog(t);
+  const proxy = await startFaultProxy(t, log.url);
+  const client = v2Client(t, log, proxy.url);
+  const signer = p256Signer();
+  const envelope = signedEnvelope(signer);
+  const first = await client.submitDsse(envelope, signer.publicKeyPem);
+  await client.submitDsse(signedEnvelope(signer), signer.publicKeyPem);
+
+  // rekor-tiles' gRPC-gateway error body: no entry, only `x-log-index`.
+  await proxy.set({ kind: 'rewrite', rewrite: (body, req) => (req.method === 'POST' ? Buffer.from(JSON.stringify({ code: 6, message: 'an equivalent entry already exists in the transparency log' })) : body) });
+  const second = await client.submitDsse(envelope, signer.publicKeyPem);
+
+  t.false(second.created);
+  t.is(second.uuid, first.uuid);
+  t.is(second.logIndex, first.logIndex);
+  t.is(second.inclusionProof.treeSize, 2, 'proven against the latest checkpoint, read from the tiles');
+});
+
+test('a 409 whose index names another entry than the one submitted is refused, not recorded', async (t) => {
+  const log = await startLog(t);
+  const proxy = await startFaultProxy(t, log.url);
+  const client = v2Client(t, log, proxy.url);
+  const signer = p256Signer();
+  await client.submitDsse(signedEnvelope(signer), signer.publicKeyPem);
+  const envelope = signedEnvelope(signer);
+  await client.submitDsse(envelope, signer.publicKeyPem);
+
+  // A log (or something in between) that points the duplicate at index 0, another envelope's entry.
+  await proxy.set({
+    kind: 'rewrite',
+    rewrite: (body, req) => (req.method === 'POST' ? Buffer.from('{"code":6,"message":"exists"}') : body),
+    setHeaders: { 'x-log-index': '0' },
+  });
+  const error = await t.throwsAsync(client.submitDsse(envelope, signer.publicKeyPem));
+  t.regex(error?.message ?? '', /body|signature|digest/i);
 });
 
 test('Rekor v2 entries are read from tiles and proven against the signed checkpoint, across tile boundaries', async (t) => {

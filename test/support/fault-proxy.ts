@@ -12,7 +12,12 @@ export type FaultMode =
   | { readonly kind: 'refuse' }
   | { readonly kind: 'status'; readonly status: number }
   | { readonly kind: 'hang' }
-  | { readonly kind: 'rewrite'; readonly rewrite: (body: Buffer, req: { method: string; path: string }) => Buffer };
+  | {
+      readonly kind: 'rewrite';
+      readonly rewrite: (body: Buffer, req: { method: string; path: string }) => Buffer;
+      /** Response headers to set (or override) on rewritten answers. */
+      readonly setHeaders?: Readonly<Record<string, string>>;
+    };
 
 export interface FaultProxy {
   readonly url: string;
@@ -58,6 +63,7 @@ export async function startFaultProxy(t: ExecutionContext, target: string): Prom
           upstream.headers.forEach((v, k) => {
             if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) outHeaders[k] = v;
           });
+          if (current.kind === 'rewrite') Object.assign(outHeaders, current.setHeaders ?? {});
           res.writeHead(upstream.status, outHeaders);
           res.end(out);
         })

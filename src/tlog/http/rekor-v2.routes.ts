@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { DUPLICATE_INDEX_HEADER } from '../../../domain/tlog/duplicate-entry';
 import { acceptHashedRekordV002 } from '../../../domain/tlog/entry-body';
 import { parseHashedRekordV002Request } from '../../../domain/tlog/entry-request';
 import { parseTilePath, TILE_WIDTH } from '../../../domain/tlog/tile-path';
@@ -41,8 +42,10 @@ export function rekorV2Routes(log: LocalLog): Router {
     const result = await log.submit(accepted.entry);
     const entry = rekorV2Entry(log, result.leaf, { checkpoint: result.checkpoint, proof: result.proof });
     if (!result.created) {
-      // Rekor v2 answers 409 for a duplicate; we also return the existing entry so a client can record it.
+      // Rekor v2 answers 409 for a duplicate with the index in `x-log-index`; we also return the
+      // existing entry, so a client can record it without reading the tiles.
       const message = `an equivalent entry already exists at index ${result.leaf.index}`;
+      res.setHeader(DUPLICATE_INDEX_HEADER, String(result.leaf.index));
       sendProblem(res, { status: 409, code: 'entry_exists', detail: message, extensions: { message, entry } });
       return;
     }
