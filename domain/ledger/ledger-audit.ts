@@ -1,3 +1,4 @@
+import { pinProblem, type LedgerKeyPin } from './ledger-key-pin';
 import { createPublicKey } from 'node:crypto';
 import { GENESIS_HASH, type RecordedEvent } from '../events/event';
 import { canonicalEventContent } from '../events/event-hash';
@@ -52,8 +53,8 @@ export interface LedgerAuditOptions {
    * have gaps (the caller checks inclusion proofs instead of roots).
    */
   readonly mode: 'complete' | 'partial';
-  /** Accept checkpoints only from these key fingerprints (hex SHA-256 of DER SPKI); default: any key of the ledger's own registry. */
-  readonly pinnedFingerprints?: readonly string[];
+  /** Accept checkpoints only from these keys, within their windows; default: any key of the ledger's own registry. */
+  readonly pinnedKeys?: readonly LedgerKeyPin[];
   /** Accept only this checkpoint origin. */
   readonly origin?: string;
   /**
@@ -274,13 +275,12 @@ export type SignatureCheck = { readonly ok: true; readonly publicKeyPem: string 
 export function verifyLedgerCheckpointSignature(
   data: LedgerCheckpointSignedData,
   keyEventsOf: (keyId: string) => readonly KeyEvent[],
-  options: { readonly pinnedFingerprints?: readonly string[]; readonly origin?: string } = {},
+  options: { readonly pinnedKeys?: readonly LedgerKeyPin[]; readonly origin?: string } = {},
 ): SignatureCheck {
   const key = keyAsSigned(data, keyEventsOf);
   if (!key.ok) return key;
-  if (options.pinnedFingerprints !== undefined && !options.pinnedFingerprints.includes(data.fingerprint)) {
-    return { ok: false, check: 'key', reason: `signed by key ${data.keyId} v${data.keyVersion} (${data.fingerprint}), which the trust file does not pin` };
-  }
+  const unpinned = options.pinnedKeys === undefined ? undefined : pinProblem(options.pinnedKeys, data.fingerprint, data.signedAt);
+  if (unpinned !== undefined) return { ok: false, check: 'key', reason: `signed by key ${data.keyId} v${data.keyVersion}: ${unpinned}` };
   const verifier = noteVerifierOf(data.origin, key.publicKeyPem);
   if (!verifier.ok) return { ok: false, check: 'key', reason: verifier.reason };
   const opened = openCheckpoint(data.checkpoint, [verifier.value], options.origin === undefined ? {} : { origin: options.origin });

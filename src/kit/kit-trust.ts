@@ -1,20 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { noteVerifierFor, parseTrustedRoot, parseVerifierKey, type NoteVerifier, type TrustedRoot } from '../../domain/transparency';
+import type { LedgerKeyPin } from '../../domain/ledger/ledger-key-pin';
 import { ValidationError } from '../errors/app-error';
 
 /**
  * What an offline verifier trusts, from `--trust trust.json`:
  *
- *   { "ledgerKeys": ["<hex SHA-256 of the ledger key's DER SPKI>", …],
+ *   { "ledgerKeys": ["<hex SHA-256 of the ledger key's DER SPKI>",
+ *                   { "fingerprint": "<…>", "validFor": { "start": "<RFC 3339>", "end": "<RFC 3339>" } }, …],
  *     "logKeys":    ["<C2SP verifier key: name+keyid+base64>", …],
  *     "trustedRoot": { …a Sigstore trusted root… } }
  *
  * Every member is optional; a bare Sigstore trusted root is accepted too.
  */
 export interface KitTrust {
-  /** Pinned ledger key fingerprints; undefined = the kit's own key history is believed (self-asserted). */
-  readonly ledgerKeys?: readonly string[];
+  /** Pinned ledger keys (with optional validity windows); undefined = the kit's own key history is believed (self-asserted). */
+  readonly ledgerKeys?: readonly LedgerKeyPin[];
   /** Verifiers of transparency-log checkpoints: the `logKeys`, and the keys of the trusted root's logs. */
   readonly logVerifiers: readonly NoteVerifier[];
   /**
@@ -26,8 +28,27 @@ export interface KitTrust {
   readonly source: string;
 }
 
+const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'ledger keys are hex SHA-256 fingerprints');
+const Instant = z.iso.datetime({ offset: true, message: 'an RFC 3339 time, e.g. 2026-11-25T18:00:00Z' });
+/** A fingerprint with the window in which the key may have signed (a revoked key's pin ends at its revocation). */
+const PinWithWindow = z
+  .strictObject({ fingerprint: Fingerprint, validFor: z.strictObject({ start: Instant.optional(), end: Instant.optional() }).optional() })
+  .refine((p) => p.validFor?.start === undefined || p.validFor.end === undefined || Date.parse(p.validFor.start) <= Date.parse(p.validFor.end), 'validFor.start is after validFor.end');
+
+/** A pin as a bare fingerprint or with a window; each form reports its own errors (a union would only say "invalid input"). */
+const LedgerKeyPinSchema = z.unknown().transform((value, ctx): LedgerKeyPin => {
+  const parsed = typeof value === 'string' ? Fingerprint.safeParse(value) : PinWithWindow.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  }
+  const pin = parsed.data;
+  if (typeof pin === 'string') return { fingerprint: pin };
+  return { fingerprint: pin.fingerprint, ...(pin.validFor ? { validFor: { ...pin.validFor } } : {}) };
+});
+
 const TrustFile = z.strictObject({
-  ledgerKeys: z.array(z.string().regex(/^[0-9a-f]{64}$/, 'ledger keys are hex SHA-256 fingerprints')).optional(),
+  ledgerKeys: z.array(LedgerKeyPinSchema).optional(),
   logKeys: z.array(z.string()).optional(),
   trustedRoot: z.unknown().optional(),
 });

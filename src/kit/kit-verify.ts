@@ -1,3 +1,4 @@
+import { pinProblem } from '../../domain/ledger/ledger-key-pin';
 import { createReadStream, existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -187,7 +188,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const audit = new LedgerAudit({
     mode: manifest.selection.partial ? 'partial' : 'complete',
     origin: manifest.origin,
-    ...(options.trust?.ledgerKeys ? { pinnedFingerprints: options.trust.ledgerKeys } : {}),
+    ...(options.trust?.ledgerKeys ? { pinnedKeys: options.trust.ledgerKeys } : {}),
   });
   const keyStore = new KitEventStore();
   const signings: EnvelopeSignedData[] = [];
@@ -284,7 +285,9 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     const validity = state.exists && version !== undefined ? signingValidityAt(state, version.version, cpData.signedAt) : null;
     if (version === undefined || validity === null) manifestDetail = `signed by keyid ${manifestSig.keyid ?? ''}, which is no version of the ledger key ${cpData.keyId}`;
     else if (!validity.valid) manifestDetail = validity.message;
-    else if (options.trust?.ledgerKeys !== undefined && !options.trust.ledgerKeys.includes(version.fingerprint)) manifestDetail = `signed by ${cpData.keyId} v${version.version} (${version.fingerprint}), which the trust file does not pin`;
+    else if (options.trust?.ledgerKeys !== undefined && pinProblem(options.trust.ledgerKeys, version.fingerprint, cpData.signedAt) !== undefined) {
+      manifestDetail = `signed by ${cpData.keyId} v${version.version}: ${pinProblem(options.trust.ledgerKeys, version.fingerprint, cpData.signedAt)}`;
+    }
     else if (!verifyDsseSignature(envelope, manifestSig, validity.publicKeyPem)) manifestDetail = 'the DSSE signature does not verify';
     else {
       manifestOk = true;

@@ -1,13 +1,17 @@
 import test from 'ava';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
+import type { LedgerKeyPin } from '../../domain/ledger/ledger-key-pin';
+import { parseTrust } from '../../src/kit/kit-trust';
 import { verifyKit } from '../../src/kit/kit-verify';
 import { loadKey } from '../../src/signing/key-stream';
 import { tempDir } from '../support/temp-dir';
 import { forgeKit, signerOf } from './helpers/forge-kit';
 import { ledgerFixture, populate } from './helpers/ledger-fixture';
 
-const trustOf = (ledgerKeys: string[]): Parameters<typeof verifyKit>[1] => ({ trust: { ledgerKeys, logVerifiers: [], source: 'trust.json' } });
+const trustOf = (ledgerKeys: (string | LedgerKeyPin)[]): Parameters<typeof verifyKit>[1] => ({
+  trust: { ledgerKeys: ledgerKeys.map((k) => (typeof k === 'string' ? { fingerprint: k } : k)), logVerifiers: [], source: 'trust.json' },
+});
 
 test('a forger without the ledger key who keeps the pinned fingerprint but swaps in their own public key is caught', async (t) => {
   const f = ledgerFixture();
@@ -69,8 +73,35 @@ test('the holder of a revoked ledger key version cannot re-sign history after th
   t.true(report.failures.some((f) => /back-dated/.test(f)), report.failures.join('; '));
 });
 
-test('ledger pins added to a bare trusted root are honoured, not dropped', async (t) => {
-  const { parseTrust } = await import('../../src/kit/kit-trust');
+test('ledger pins added to a bare trusted root are honoured, not dropped', (t) => {
   const trust = parseTrust({ mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1', tlogs: [], ledgerKeys: ['a'.repeat(64)] }, 'trust.json');
-  t.deepEqual(trust.ledgerKeys, ['a'.repeat(64)]);
+  t.deepEqual(trust.ledgerKeys, [{ fingerprint: 'a'.repeat(64) }]);
+});
+
+test('a pinned ledger key signs only within its window: a checkpoint dated after the pin ends is refused', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const checkpoint = await f.checkpointer.checkpointNow();
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const fingerprint = (await f.ledgerKey.current()).fingerprint;
+  const signedAt = Date.parse(checkpoint.data.signedAt);
+  const at = (ms: number): string => new Date(signedAt + ms).toISOString();
+
+  t.true((await verifyKit(kit.file, trustOf([{ fingerprint, validFor: { start: at(-60_000), end: at(60_000) } }]))).ok, 'a window around the signing');
+  t.true((await verifyKit(kit.file, trustOf([{ fingerprint, validFor: { start: at(-60_000) } }]))).ok, 'a window with no end');
+
+  // The operator revoked the key a minute before this checkpoint and ended its pin there.
+  const report = await verifyKit(kit.file, trustOf([{ fingerprint, validFor: { end: at(-60_000) } }]));
+  t.false(report.ok);
+  t.true(report.failures.some((m) => /pinned only for … to .*not for a signature made at/.test(m)), report.failures.join('; '));
+});
+
+test('trust files give ledger pins as fingerprints or as {fingerprint, validFor}, and refuse malformed windows with the reason', (t) => {
+  const fp = 'b'.repeat(64);
+  const trust = parseTrust({ ledgerKeys: [fp, { fingerprint: fp, validFor: { start: '2026-01-01T00:00:00Z', end: '2026-06-01T00:00:00Z' } }] }, 'trust.json');
+  t.deepEqual(trust.ledgerKeys, [{ fingerprint: fp }, { fingerprint: fp, validFor: { start: '2026-01-01T00:00:00Z', end: '2026-06-01T00:00:00Z' } }]);
+  t.throws(() => parseTrust({ ledgerKeys: [{ fingerprint: fp, validFor: { end: 'yesterday' } }] }, 'trust.json'), { message: /RFC 3339/ });
+  t.throws(() => parseTrust({ ledgerKeys: [{ fingerprint: fp, validFor: { start: '2026-06-01T00:00:00Z', end: '2026-01-01T00:00:00Z' } }] }, 'trust.json'), { message: /start is after/ });
 });

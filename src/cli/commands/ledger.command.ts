@@ -61,7 +61,7 @@ export function registerLedgerCommand(program: Command): void {
         if (opts.trust && pinned === undefined) throw new Error(`--trust ${opts.trust} pins no ledger key (no ledgerKeys): add the ledger key fingerprints, or leave --trust out`);
         const report = await verifyLedger(store, {
           ...(opts.knownCheckpoint ? { knownCheckpoint: readInputText('--known-checkpoint', opts.knownCheckpoint) } : {}),
-          ...(pinned ? { pinnedFingerprints: pinned } : {}),
+          ...(pinned ? { pinnedKeys: pinned } : {}),
         });
         if (opts.json) printJson(report);
         else printLedgerReport(report);
