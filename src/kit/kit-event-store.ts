@@ -11,6 +11,7 @@ import { sha256Hex } from '../../domain/shared/sha256';
  * offline. Writing is refused.
  */
 export class KitEventStore implements EventStore {
+  readonly appendsCommitInCallOrder = true;
   private readonly byStream = new Map<string, RecordedEvent[]>();
   private readonly all: RecordedEvent[] = [];
 

@@ -79,30 +79,44 @@ function importExtracted(
     const total = report.manifest?.counts.events ?? 0;
     for await (const e of kitEvents(dir)) validateNewEvents(e.stream, [toNew(e)]);
 
+    // Appends are pipelined only where the store commits them in call order, so the
+    // global order (and so the ledger tree) is the kit's; elsewhere each run waits for
+    // the one before. The first failure stops the import: nothing more is sent. Sent
+    // one at a time, what was written is a prefix of the kit, which a second import
+    // resumes; pipelined, appends queued behind the failed one may still commit, and a
+    // second import then names the first event that differs.
+    const inFlight = store.appendsCommitInCallOrder ? IN_FLIGHT : 1;
     let appended = 0;
     let pending: Promise<unknown>[] = [];
+    let failure: { error: unknown } | null = null;
     let run: RecordedEvent[] = [];
+    const settle = async (): Promise<void> => {
+      await Promise.all(pending);
+      pending = [];
+      if (failure !== null) throw failure.error;
+      options.onProgress?.(present + appended, total);
+    };
     const flushRun = (): void => {
       const first = run[0];
       if (first === undefined) return;
       const events = run.map(toNew);
-      pending.push(store.append(first.stream, events, { expectedRevision: first.revision === 0n ? 'no_stream' : first.revision - 1n }));
-      appended += run.length;
+      const count = run.length;
+      pending.push(
+        store.append(first.stream, events, { expectedRevision: first.revision === 0n ? 'no_stream' : first.revision - 1n }).then(
+          () => void (appended += count),
+          (error: unknown) => void (failure ??= { error }),
+        ),
+      );
       run = [];
     };
     for (let next = await kit.next(); !next.done; next = await kit.next()) {
       const e = next.value;
       if (run.length > 0 && (run[0]!.stream !== e.stream || run.length >= 500)) flushRun();
       run.push(e);
-      if (pending.length >= IN_FLIGHT) {
-        await Promise.all(pending);
-        pending = [];
-        options.onProgress?.(present + appended, total);
-      }
+      if (pending.length >= inFlight || failure !== null) await settle();
     }
     flushRun();
-    await Promise.all(pending);
-    options.onProgress?.(present + appended, total);
+    await settle();
 
     // Read back: the store computed the same hashes the kit carries.
     let i = 0;

@@ -10,6 +10,10 @@ export class InstrumentedEventStore implements EventStore {
     private readonly metrics: Metrics,
   ) {}
 
+  get appendsCommitInCallOrder(): boolean {
+    return this.inner.appendsCommitInCallOrder;
+  }
+
   async append(stream: StreamName, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     const end = this.metrics.appendSeconds.startTimer();
     try {

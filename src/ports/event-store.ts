@@ -62,6 +62,13 @@ export interface Subscription extends AsyncIterable<RecordedEvent> {
  */
 export interface EventStore {
   /**
+   * True when appends made without awaiting each other are committed in the
+   * order they were called, so their global positions follow the calls (the
+   * embedded store's group commit). EventStoreDB makes no such promise for
+   * appends to different streams. Import relies on it to pipeline appends.
+   */
+  readonly appendsCommitInCallOrder: boolean;
+  /**
    * Appends events atomically. Re-appending events whose ids are already in
    * the stream at the same place succeeds without duplicating them.
    * @throws ConcurrencyError when the expected revision does not hold.

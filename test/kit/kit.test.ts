@@ -132,3 +132,89 @@ test('a kit of whole streams exported with --streams verifies', async (t) => {
   t.true(report.ok, report.failures.join('\n'));
   t.is(kit.manifest.counts.envelopes, 4);
 });
+
+/** A real store behind a port that, like EventStoreDB, does not promise that unawaited appends commit in call order. */
+class UnorderedAppends implements EventStore {
+  readonly appendsCommitInCallOrder = false;
+  calls = 0;
+  constructor(
+    private readonly inner: EventStore,
+    /** Runs before each append reaches the store: a delay that would reorder pipelined appends, or a failure. */
+    private readonly before: (call: number) => Promise<void>,
+  ) {}
+  async append(...args: Parameters<EventStore['append']>): ReturnType<EventStore['append']> {
+    await this.before(this.calls++);
+    return this.inner.append(...args);
+  }
+  readStream(...args: Parameters<EventStore['readStream']>): ReturnType<EventStore['readStream']> {
+    return this.inner.readStream(...args);
+  }
+  readAll(...args: Parameters<EventStore['readAll']>): ReturnType<EventStore['readAll']> {
+    return this.inner.readAll(...args);
+  }
+  subscribeToAll(...args: Parameters<EventStore['subscribeToAll']>): ReturnType<EventStore['subscribeToAll']> {
+    return this.inner.subscribeToAll(...args);
+  }
+  verifyChain(...args: Parameters<EventStore['verifyChain']>): ReturnType<EventStore['verifyChain']> {
+    return this.inner.verifyChain(...args);
+  }
+  headPosition(): ReturnType<EventStore['headPosition']> {
+    return this.inner.headPosition();
+  }
+  ping(): Promise<void> {
+    return this.inner.ping();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+test('into a store that does not commit unawaited appends in call order, import keeps the kit order anyway', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const inner = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => inner.close());
+  // Random delays would scramble the global order of appends sent without waiting.
+  const target = new UnorderedAppends(inner, () => new Promise((r) => setTimeout(r, Math.random() * 3)));
+
+  await importKit(kit.file, target);
+
+  t.deepEqual(
+    (await inner.readAll()).map((e) => e.id),
+    (await f.store.readAll()).map((e) => e.id),
+  );
+  t.true((await verifyLedger(inner)).ok);
+});
+
+test('an import that fails part-way stops there, leaves a prefix of the kit, and a second import completes it', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const inner = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => inner.close());
+  let failOnce = true;
+  const target = new UnorderedAppends(inner, (call) => {
+    if (call === 5 && failOnce) {
+      failOnce = false;
+      return Promise.reject(new Error('disk full'));
+    }
+    return Promise.resolve();
+  });
+
+  await t.throwsAsync(importKit(kit.file, target), { message: 'disk full' });
+  const source = (await f.store.readAll()).map((e) => e.id);
+  const written = (await inner.readAll()).map((e) => e.id);
+  t.true(written.length > 0 && written.length < source.length);
+  t.deepEqual(written, source.slice(0, written.length), 'what was written is a prefix of the kit');
+
+  const resumed = await importKit(kit.file, target);
+  t.is(resumed.alreadyPresent, written.length);
+  t.is(resumed.alreadyPresent + resumed.appended, source.length);
+  t.deepEqual((await inner.readAll()).map((e) => e.id), source);
+  t.true((await verifyLedger(inner)).ok);
+});

@@ -72,6 +72,8 @@ const PING_DEADLINE_MS = 2_000;
  * write (no hash-chain metadata) is an error.
  */
 export class EsdbEventStore implements EventStore {
+  /** Concurrent appends to different streams may commit in any order. */
+  readonly appendsCommitInCallOrder = false;
   private readonly subscriptions = new Set<EsdbSubscription>();
   private closed = false;
 

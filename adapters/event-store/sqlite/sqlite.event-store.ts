@@ -66,6 +66,8 @@ const PAGE = 1000;
  * promise resolves only after the commit that made its events durable.
  */
 export class SqliteEventStore implements EventStore {
+  /** Appends queue up and commit in call order (see flush). */
+  readonly appendsCommitInCallOrder = true;
   private readonly appended = new EventEmitter();
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
