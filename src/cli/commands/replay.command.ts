@@ -7,6 +7,8 @@ import { allProjections } from '../../../projections';
 import type { Projection } from '../../../projections/projection';
 import { describeAsOf, parseAsOf, resolveAsOf, type ResolvedAsOf } from '../../audit/as-of';
 import { diffReadModels, replayTo } from '../../audit/replay';
+import { startReplayServer } from '../../audit/replay-server';
+import { createLogger } from '../../observability/logger';
 import { openEventStore } from '../../composition-root';
 import { loadConfig } from '../../config/config';
 import type { EventStore } from '../../ports/event-store';
@@ -21,6 +23,9 @@ interface ReplayOptions {
   json?: boolean;
   dataDir?: string;
   from?: string;
+  serve?: boolean;
+  host: string;
+  port: string;
 }
 
 /**
@@ -41,6 +46,9 @@ export function registerReplayCommand(program: Command): void {
     .option('--print <projection>', 'with --as-of: print that read model\'s documents as JSON lines {key, doc}')
     .option('--projection <name>', 'only this read model (default: all)')
     .option('--out <file>', 'with --as-of: keep the replayed read models in this SQLite file')
+    .option('--serve', 'with --as-of: serve the replayed read models read-only over HTTP until interrupted')
+    .option('--host <host>', 'with --serve: address to bind (loopback only)', '127.0.0.1')
+    .option('--port <port>', 'with --serve: port to listen on (0: any free port)', '8090')
     .option('--json', 'machine-readable output (JSON; JSON lines for --diff)')
     .option('--data-dir <dir>', 'data directory of the event store (ATTESTOR_DATA_DIR)')
     .option('--from <store>', 'replay from this event store (a SQLite file, or esdb://…) instead of the configured one')
@@ -56,6 +64,9 @@ Only the event store is read (works offline, service stopped); the live read mod
     )
     .action(async (opts: ReplayOptions) => {
       if ((opts.asOf === undefined) === (opts.diff === undefined)) throw new Error('give either --as-of <point> or --diff <A> <B>');
+      if (opts.serve && (opts.asOf === undefined || opts.print !== undefined)) throw new Error('--serve goes with --as-of, without --print');
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number from 0 to 65535');
       if (opts.diff !== undefined && opts.diff.length !== 2) throw new Error(`--diff takes exactly two points, got ${opts.diff.length}`);
       const projections = select(opts.projection ?? opts.print);
       const config = loadConfig(process.env, {
@@ -98,6 +109,16 @@ async function asOf(store: EventStore, point: string, projections: readonly Proj
         if (page.length < 1000) break;
         after = page.at(-1)!.key;
       }
+      return;
+    }
+    if (opts.serve) {
+      const server = await startReplayServer({ readModels: scratch, at, models, host: opts.host, port: Number(opts.port), logger: createLogger('error') });
+      process.stdout.write(`${describeAsOf(at)}\nreplayed read models served read-only on ${server.url} (GET /api/v1/replay); Ctrl-C to stop\n`);
+      await new Promise<void>((stopped) => {
+        process.once('SIGINT', stopped);
+        process.once('SIGTERM', stopped);
+      });
+      await server.close();
       return;
     }
     if (opts.json) {
