@@ -52,12 +52,14 @@ test('a service killed with SIGKILL mid-drain resumes from its events and logs e
   t.teardown(() => void first.child.kill('SIGKILL'));
   const key = await aKey(first.url);
   const ids: string[] = [];
-  for (let i = 0; i < 120; i++) {
+  // Four rounds of the worker's 64 submissions in flight: the requests of the round under way when
+  // the kill lands still reach the log (the proxy holds them 300 ms), but later rounds do not.
+  for (let i = 0; i < 256; i++) {
     const res = await postJson(`${first.url}/api/v1/rekor/entries`, { sign: { keyId: key.keyId, statement: aStatementFor(`c${i}`, hex(`c${i}`)) } });
     t.is(res.status, 202);
     ids.push(String(res.body['submissionId']));
   }
-  await proxy.set({ kind: 'pass', delayMs: 150 });
+  await proxy.set({ kind: 'pass', delayMs: 300 });
   const treeSize = async (): Promise<number> => Number((await getJson(`${log.url}/api/v1/log`)).body['treeSize']);
   while ((await treeSize()) < 10) await new Promise((r) => setTimeout(r, 5));
   first.child.kill('SIGKILL');
