@@ -2,6 +2,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import winston from 'winston';
+import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
+import { startReplayServer } from '../../src/audit/replay-server';
 import { startTlogServer } from '../../src/tlog/tlog-server';
 import { aRunningService } from '../support/service';
 import { tempDir } from '../support/temp-dir';
@@ -154,6 +156,7 @@ async function unmatchedOnServer(baseUrl: string, ops: readonly Operation[]): Pr
 
 const SERVICE_DOC = 'docs/api/openapi.yaml';
 const TLOG_DOC = 'docs/api/tlog-openapi.yaml';
+const REPLAY_DOC = 'docs/api/replay-openapi.yaml';
 
 function serviceRoutes(): SourceRoute[] {
   return mountedRouteFiles('src/composition-root.ts', 'src/http/routes').flatMap(routesInSource);
@@ -222,4 +225,19 @@ test('every operation in docs/api/tlog-openapi.yaml is served by `attestor tlog 
   t.teardown(() => tlog.close());
   const ops = documentedOperations(read(TLOG_DOC));
   t.deepEqual(await unmatchedOnServer(tlog.url, ops), [], 'documented operations answered with route_not_found');
+});
+
+test('every route of `attestor replay --serve` is documented in docs/api/replay-openapi.yaml, served, and nothing else', async (t) => {
+  const ops = documentedOperations(read(REPLAY_DOC));
+  t.true(ops.length > 0, 'no operations found under paths:');
+  const { undocumented, unserved } = compare(ops, routesInSource('src/http/routes/replay.routes.ts'));
+  t.deepEqual(undocumented, [], 'routes registered by the replay server but missing from the document');
+  t.deepEqual(unserved, [], 'documented operations that no replay route registers');
+
+  const readModels = SqliteReadModelStore.open(join(tempDir(t, 'attestor-replay-openapi-'), 'scratch.sqlite'));
+  t.teardown(() => readModels.close());
+  const at = { asOf: { kind: 'position' as const, position: 0n }, position: { commit: 0n, prepare: 0n }, head: { commit: 0n, prepare: 0n } };
+  const server = await startReplayServer({ readModels, at, models: [], host: '127.0.0.1', port: 0, logger: winston.createLogger({ silent: true }) });
+  t.teardown(() => server.close());
+  t.deepEqual(await unmatchedOnServer(server.url, ops), [], 'documented operations answered with route_not_found');
 });
