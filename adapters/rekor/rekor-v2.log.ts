@@ -58,7 +58,15 @@ export class RekorV2Log implements TransparencyLog {
     if (answer.existing !== undefined) return { ...this.verified(answer.existing, { submission }), created: false };
     if (answer.existingIndex !== undefined) {
       // rekor-tiles names only the index: read that entry from the tiles, prove it, and check it is ours.
-      const { entry, checkpoint } = await this.entryAt(answer.existingIndex);
+      const latest = await this.checkpoint();
+      if (answer.existingIndex >= latest.checkpoint.size) {
+        throw new NotFoundError(
+          `transparency log ${this.id} holds this entry at index ${answer.existingIndex}, which its latest checkpoint (size ${latest.checkpoint.size}) does not cover yet; a later attempt reads it`,
+          { log: this.id, logIndex: answer.existingIndex },
+          'log_checkpoint_behind',
+        );
+      }
+      const { entry, checkpoint } = await this.entryAt(answer.existingIndex, latest);
       this.verify.body(entry, submission, HASHEDREKORD_V002);
       return { ...this.verify.loggedEntry(entry, checkpoint), created: false };
     }

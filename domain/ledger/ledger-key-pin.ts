@@ -8,6 +8,11 @@
  */
 export interface LedgerKeyPin {
   readonly fingerprint: string;
+  /**
+   * `start` is the first instant the key may sign; `end` the first instant it
+   * may not — a revocation's `effectiveAt`, which revocation itself treats the
+   * same way (a signature at that instant is revoked). Millisecond precision.
+   */
   readonly validFor?: { readonly start?: string; readonly end?: string };
 }
 
@@ -17,8 +22,8 @@ export function pinProblem(pins: readonly LedgerKeyPin[], fingerprint: string, s
   if (mine.length === 0) return `key ${fingerprint}, which the trust file does not pin`;
   const at = Date.parse(signedAt);
   if (Number.isNaN(at)) return `signing time ${JSON.stringify(signedAt)} is not a date`;
-  const valid = mine.some((p) => (p.validFor?.start === undefined || at >= Date.parse(p.validFor.start)) && (p.validFor?.end === undefined || at <= Date.parse(p.validFor.end)));
+  const valid = mine.some((p) => (p.validFor?.start === undefined || at >= Date.parse(p.validFor.start)) && (p.validFor?.end === undefined || at < Date.parse(p.validFor.end)));
   if (valid) return undefined;
-  const windows = mine.map((p) => `${p.validFor?.start ?? '…'} to ${p.validFor?.end ?? '…'}`).join(', ');
+  const windows = mine.map((p) => `${p.validFor?.start ?? '…'} to ${p.validFor?.end ?? '…'} (end excluded)`).join(', ');
   return `key ${fingerprint} is pinned only for ${windows}, not for a signature made at ${signedAt}`;
 }

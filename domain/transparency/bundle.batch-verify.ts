@@ -184,10 +184,13 @@ export class BundleBatchVerifier {
     }
     ofLog.set(envelope, result);
     if (++this.checkpointCount > this.checkpointCacheSize) {
-      // Over the limit: drop the least recently used checkpoint of this log (logs are few; their entries are not).
-      const oldest = ofLog.keys().next();
+      // Over the limit: drop the oldest checkpoint of the log holding the most (logs are few), so
+      // one busy log cannot keep every other log's checkpoints out of the cache.
+      let fullest = ofLog;
+      for (const m of this.checkpoints.values()) if (m.size > fullest.size) fullest = m;
+      const oldest = fullest.keys().next();
       if (!oldest.done) {
-        ofLog.delete(oldest.value);
+        fullest.delete(oldest.value);
         this.checkpointCount--;
       }
     }

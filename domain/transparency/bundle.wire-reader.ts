@@ -8,7 +8,7 @@ import { arrayOf, nonEmptyProtoBytes, nonEmptyString, nonNegativeInt64, object, 
  * verification, docs/performance.md). It answers `undefined` for anything
  * unusual — a missing field, a null, a wrong type, an unknown media type — and
  * `parseBundle` then asks the zod schema, which is the specification and
- * writes the error message. test/transparency/bundle.wire-reader.test.ts checks
+ * writes the error message. test/transparency/wire-readers.test.ts checks
  * that whenever this reader answers, zod answers the same.
  */
 export function readWellFormedBundle(json: unknown, versionOf: (mediaType: string) => BundleVersion | undefined): Bundle | undefined {

@@ -16,10 +16,12 @@ type Alphabet = 'standard' | 'url' | 'either';
  *
  * - the padding is what the length calls for, and no text leaves a single
  *   dangling character (length ≡ 1 mod 4);
- * - Node's decoder reads both alphabets and skips any other character, or
- *   stops at a misplaced '=', so every such character leaves fewer bytes than
- *   the length promises: a text decodes to exactly ⌊3n/4⌋ bytes (n characters
- *   before the padding) only if all n are base64 characters;
+ * - the text is ASCII (Node's decoder would read a character above U+00FF by
+ *   its low byte alone, e.g. 'Ł' as 'A');
+ * - Node's decoder reads both alphabets and skips any other ASCII character,
+ *   or stops at a misplaced '=', so every such character leaves fewer bytes
+ *   than the length promises: an ASCII text decodes to exactly ⌊3n/4⌋ bytes
+ *   (n characters before the padding) only if all n are base64 characters;
  * - the two alphabets are not mixed, and only the allowed one is used.
  *
  * test/transparency/wire-readers.test.ts checks this against the grammar.
@@ -34,6 +36,10 @@ function decodeStrict(text: string, alphabet: Alphabet): Buffer | undefined {
   const rest = end % 4;
   if (rest === 1) return undefined;
   if (pad > 0 && (rest + pad) % 4 !== 0) return undefined;
+  // Node's decoder reads only the low byte of a character above U+00FF ('Ł' U+0141 as 'A'):
+  // such characters would pass the length check below. ASCII-only text has as many UTF-8
+  // bytes as characters (a native count).
+  if (Buffer.byteLength(text, 'utf8') !== text.length) return undefined;
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== Math.floor((end * 3) / 4)) return undefined;
   const standard = text.includes('+') || text.includes('/');

@@ -7,7 +7,7 @@ import { arrayOf, base64, object, protoBytes, sha256Hex } from './wire-read';
  * into `EntryBody`, giving exactly what the zod schemas in rekor-body.ts give.
  * Anything unusual answers `undefined`, and the zod schema — the specification,
  * and the writer of the error message — decides.
- * test/transparency/rekor-body.wire-reader.test.ts checks the agreement.
+ * test/transparency/wire-readers.test.ts checks the agreement.
  */
 export function readWellFormedBody(json: unknown, kindVersion: string): EntryBody | undefined {
   const spec = object(object(json)?.['spec']);

@@ -36,6 +36,15 @@ export class NotFoundError extends AppError {
 }
 
 /** The request conflicts with the current state (e.g. a revoked key asked to sign). */
+export class ForbiddenError extends AppError {
+  readonly code: string;
+  readonly status = 403;
+  constructor(message: string, details: Record<string, unknown> = {}, code = 'forbidden') {
+    super(message, details);
+    this.code = code;
+  }
+}
+
 export class ConflictError extends AppError {
   readonly code: string;
   readonly status = 409;

@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { UnsupportedMediaTypeError, ValidationError } from '../errors/app-error';
+import { ForbiddenError, UnsupportedMediaTypeError, ValidationError } from '../errors/app-error';
 import { errorHandler, notFound } from './problem';
 import { requestContext } from './request-context';
 
@@ -14,6 +14,16 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestContext(deps.logger, deps.metrics));
+  // Every server here binds loopback only (there is no authentication yet), so a request naming
+  // another host is a browser led there by DNS rebinding: a web page must not sign with our keys.
+  app.use((req, _res, next) => {
+    const host = req.headers.host;
+    if (host !== undefined && !LOOPBACK_HOST.test(host)) {
+      next(new ForbiddenError(`requests must name a loopback host (127.0.0.1, [::1] or localhost), not ${JSON.stringify(host.slice(0, 100))}: without authentication this server answers local clients only`, {}, 'host_not_allowed'));
+      return;
+    }
+    next();
+  });
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   // JSON nested deeper than any request of ours needs would exhaust the stack later on.
   app.use((req, _res, next) => {
@@ -39,6 +49,9 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
 }
 
 const MAX_JSON_DEPTH = 64;
+
+/** `Host` of a loopback address, with an optional port. */
+const LOOPBACK_HOST = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(?::\d{1,5})?$/i;
 
 /** Iterative, so that the check itself cannot overflow the stack. */
 function tooDeep(value: unknown, max: number): boolean {

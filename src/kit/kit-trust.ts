@@ -29,7 +29,10 @@ export interface KitTrust {
 }
 
 const Fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'ledger keys are hex SHA-256 fingerprints');
-const Instant = z.iso.datetime({ offset: true, message: 'an RFC 3339 time, e.g. 2026-11-25T18:00:00Z' });
+// Millisecond precision at most: times are compared as JavaScript dates, which would drop the rest.
+const Instant = z.iso
+  .datetime({ offset: true, message: 'an RFC 3339 time, e.g. 2026-11-25T18:00:00Z' })
+  .refine((t) => !/\.\d{4,}/.test(t), 'give the time to the millisecond at most (e.g. 2026-11-25T18:00:00.123Z)');
 /** A fingerprint with the window in which the key may have signed (a revoked key's pin ends at its revocation). */
 const PinWithWindow = z
   .strictObject({ fingerprint: Fingerprint, validFor: z.strictObject({ start: Instant.optional(), end: Instant.optional() }).optional() })

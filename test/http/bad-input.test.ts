@@ -1,4 +1,5 @@
 import test from 'ava';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
@@ -102,4 +103,26 @@ test('a refused key creation leaves no key file behind', async (t) => {
     t.is(res.status, 400);
   }
   t.is(files(), before);
+});
+
+test('a request naming a non-loopback Host (a browser led by DNS rebinding) is refused before any route', async (t) => {
+  const { url } = await aRunningService(t);
+  const { port } = new URL(url);
+  const ask = (host: string): Promise<{ status: number; type: string; body: string }> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/v1/keys', method: 'GET', headers: { host } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  const refused = await ask('attacker.example:8080');
+  t.is(refused.status, 403);
+  t.regex(refused.type, /application\/problem\+json/);
+  t.is((JSON.parse(refused.body) as { code: string }).code, 'host_not_allowed');
+  for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`]) t.is((await ask(host)).status, 200, host);
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
-import type { LedgerKeyPin } from '../../domain/ledger/ledger-key-pin';
+import { pinProblem, type LedgerKeyPin } from '../../domain/ledger/ledger-key-pin';
 import { parseTrust } from '../../src/kit/kit-trust';
 import { verifyKit } from '../../src/kit/kit-verify';
 import { loadKey } from '../../src/signing/key-stream';
@@ -104,4 +104,15 @@ test('trust files give ledger pins as fingerprints or as {fingerprint, validFor}
   t.deepEqual(trust.ledgerKeys, [{ fingerprint: fp }, { fingerprint: fp, validFor: { start: '2026-01-01T00:00:00Z', end: '2026-06-01T00:00:00Z' } }]);
   t.throws(() => parseTrust({ ledgerKeys: [{ fingerprint: fp, validFor: { end: 'yesterday' } }] }, 'trust.json'), { message: /RFC 3339/ });
   t.throws(() => parseTrust({ ledgerKeys: [{ fingerprint: fp, validFor: { start: '2026-06-01T00:00:00Z', end: '2026-01-01T00:00:00Z' } }] }, 'trust.json'), { message: /start is after/ });
+  t.throws(() => parseTrust({ ledgerKeys: [{ fingerprint: fp, validFor: { start: '2026-06-01T00:00:00.0009Z' } }] }, 'trust.json'), { message: /to the millisecond/ });
+});
+
+test('a pin ends where revocation begins: a signature made at the end instant is outside the window', (t) => {
+  const fp = 'c'.repeat(64);
+  const pins = [{ fingerprint: fp, validFor: { start: '2026-01-01T00:00:00+01:00', end: '2026-11-20T09:14:00Z' } }];
+  t.is(pinProblem(pins, fp, '2026-11-20T09:13:59.999Z'), undefined);
+  t.regex(pinProblem(pins, fp, '2026-11-20T09:14:00.000Z') ?? '', /pinned only for .* \(end excluded\)/);
+  t.is(pinProblem(pins, fp, '2025-12-31T23:00:00.000Z'), undefined, 'the start is inclusive, offsets honoured');
+  t.regex(pinProblem(pins, fp, '2025-12-31T22:59:59.999Z') ?? '', /pinned only for/);
+  t.regex(pinProblem(pins, 'd'.repeat(64), '2026-06-01T00:00:00Z') ?? '', /does not pin/);
 });

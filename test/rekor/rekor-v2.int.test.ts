@@ -79,6 +79,18 @@ test('a 409 whose index names another entry than the one submitted is refused, n
   t.regex(error?.message ?? '', /body|signature|digest/i);
 });
 
+test('a 409 naming an index the checkpoint does not cover yet is a retryable not-found that says so', async (t) => {
+  const log = await startLog(t);
+  const proxy = await startFaultProxy(t, log.url);
+  const client = v2Client(t, log, proxy.url);
+  const signer = p256Signer();
+  const envelope = signedEnvelope(signer);
+  await client.submitDsse(envelope, signer.publicKeyPem);
+  await proxy.set({ kind: 'rewrite', rewrite: (body, req) => (req.method === 'POST' ? Buffer.from('{"code":6,"message":"exists"}') : body), setHeaders: { 'x-log-index': '7' } });
+  const error = await t.throwsAsync(client.submitDsse(envelope, signer.publicKeyPem), { instanceOf: NotFoundError });
+  t.regex(error?.message ?? '', /index 7, which its latest checkpoint \(size 1\) does not cover yet/);
+});
+
 test('Rekor v2 entries are read from tiles and proven against the signed checkpoint, across tile boundaries', async (t) => {
   const log = await startLog(t);
   const client = v2Client(t, log);

@@ -114,10 +114,12 @@ const STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?
 const URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
 
 const base64ish = fc.oneof(
-  // Characters Node's decoder reads, skips or stops at, including non-ASCII ones.
-  fc.string({ unit: fc.constantFrom(...'AQgw09+/-_=\n\r\t !.é\u0000\u00ff\u0100\ud800'.split('')), maxLength: 300 }),
+  // Characters Node's decoder reads, skips or stops at, including non-ASCII ones whose low byte is
+  // a base64 character (it reads 'Ł' U+0141 as 'A', 'ĭ' U+012D as '-', '\u202f' as '/').
+  fc.string({ unit: fc.constantFrom(...'AQgw09+/-_=\n\r\t !.é\u0000\u00ff\u0100\ud800\u0141\u012b\u012d\u015f\u012f\u202f\uff41'.split('')), maxLength: 300 }),
+  fc.string({ unit: fc.constantFrom('A', 'Q', '\ud841\udc41', '\ud83d\ude00'), maxLength: 40 }),
   fc.uint8Array({ maxLength: 300 }).chain((bytes) =>
-    fc.tuple(fc.constantFrom('base64', 'base64url'), fc.nat(), fc.constantFrom('', '=', '==', '===', '\n', '!', '-', '+', '_', '/', 'é', '\ud800', ' ', 'A')).map(([alphabet, at, insert]) => {
+    fc.tuple(fc.constantFrom('base64', 'base64url'), fc.nat(), fc.constantFrom('', '=', '==', '===', '\n', '!', '-', '+', '_', '/', 'é', '\ud800', ' ', 'A', '\u0141', '\u012d', '\u202f', '\ud841\udc41')).map(([alphabet, at, insert]) => {
       const text = Buffer.from(bytes).toString(alphabet);
       const i = text.length === 0 ? 0 : at % text.length;
       return text.slice(0, i) + insert + text.slice(i);
