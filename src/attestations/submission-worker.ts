@@ -9,6 +9,9 @@ import type { TransparencyLog } from '../ports/transparency-log';
 import { submissionStatus } from '../../domain/attestations/submission.state';
 import type { SubmissionService } from './submission.service';
 
+/** A scan of the queue is not repeated sooner than this many times its own duration. */
+export const SCAN_DUTY_FACTOR = 20;
+
 export interface WorkerOptions {
   /** Submissions in flight at once, across logs. */
   readonly concurrency?: number;
@@ -141,6 +144,7 @@ export class SubmissionWorker {
   private scan(): void {
     if (!this.running) return;
     const poll = this.options.pollIntervalMs ?? 1000;
+    const started = performance.now();
     try {
       const now = Date.now();
       const pending = this.readModels.listDocuments<PendingView>(SUBMISSIONS, { prefix: 'pending:' });
@@ -154,7 +158,10 @@ export class SubmissionWorker {
         }
       }
       this.pump();
-      this.scheduleScan(Math.max(10, Math.min(poll, nextDue - Date.now())));
+      // A long backlog (a log down for hours) makes each scan slow: never spend more than about
+      // 1/SCAN_DUTY_FACTOR of the time scanning. New submissions are queued by poke() meanwhile.
+      const spent = performance.now() - started;
+      this.scheduleScan(Math.max(10, Math.min(poll, nextDue - Date.now()), spent * SCAN_DUTY_FACTOR));
     } catch (error) {
       this.logger.error('submission worker scan failed', { error: error instanceof Error ? error.message : String(error) });
       this.scheduleScan(poll);
