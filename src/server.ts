@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { compose } from './composition-root';
 import { assertSafeBinding, type Config } from './config/config';
 import { createApp } from './http/app';
+import { answerClientErrors } from './http/client-errors';
 import type { Logger } from './observability/logger';
 import { METRICS, type Metrics } from './observability/metrics';
 
@@ -20,13 +21,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     const s = app.listen(config.http.port, config.http.host, () => resolve(s));
     s.once('error', reject);
   });
-  // Requests Node itself refuses (bad header bytes, oversized headers) still get a problem document.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return;
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-    const body = JSON.stringify({ type: 'urn:attestor:problem:malformed_request', title: status === 431 ? 'Request Header Fields Too Large' : 'Bad Request', status, code: 'malformed_request', detail: status === 431 ? 'the request headers are too large' : 'the request is not valid HTTP' });
-    socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  answerClientErrors(server);
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host}:${port}`;

@@ -48,13 +48,24 @@ const base64 = (what: string) =>
     .refine((s) => STRICT_B64.test(s), `${what} is not valid base64`)
     .transform((s) => Buffer.from(s, 'base64'));
 
+/** The local log's bounds on a submitted DSSE envelope; the service checks them before it accepts a submission. */
+export const DSSE_ENTRY_LIMITS = { payloadTypeLength: 256, keyidLength: 512, signatures: 16 } as const;
+
+/** Why a log would refuse this envelope's shape, or undefined. */
+export function dsseEntryLimitProblem(envelope: { readonly payloadType: string; readonly signatures: readonly { readonly keyid?: string }[] }): string | undefined {
+  if (envelope.payloadType.length > DSSE_ENTRY_LIMITS.payloadTypeLength) return `payloadType is longer than ${DSSE_ENTRY_LIMITS.payloadTypeLength} characters`;
+  if (envelope.signatures.length > DSSE_ENTRY_LIMITS.signatures) return `the envelope carries more than ${DSSE_ENTRY_LIMITS.signatures} signatures`;
+  const long = envelope.signatures.findIndex((sig) => (sig.keyid ?? '').length > DSSE_ENTRY_LIMITS.keyidLength);
+  return long < 0 ? undefined : `signatures[${long}].keyid is longer than ${DSSE_ENTRY_LIMITS.keyidLength} characters`;
+}
+
 const envelopeSchema = z.object({
   payload: base64('envelope payload'),
-  payloadType: z.string().min(1, 'envelope payloadType must not be empty').max(256),
+  payloadType: z.string().min(1, 'envelope payloadType must not be empty').max(DSSE_ENTRY_LIMITS.payloadTypeLength),
   signatures: z
-    .array(z.object({ keyid: z.string().max(512).optional(), sig: base64('envelope signature') }))
+    .array(z.object({ keyid: z.string().max(DSSE_ENTRY_LIMITS.keyidLength).optional(), sig: base64('envelope signature') }))
     .min(1, 'envelope must carry at least one signature')
-    .max(16, 'envelope carries more than 16 signatures'),
+    .max(DSSE_ENTRY_LIMITS.signatures, `envelope carries more than ${DSSE_ENTRY_LIMITS.signatures} signatures`),
 });
 
 const dsseV001Schema = z.object({

@@ -14,6 +14,7 @@ import { envelopeDigest, parseEnvelope, type DsseEnvelope } from '../../domain/s
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { parseBundle } from '../../domain/transparency/bundle';
+import { keyFromPem } from '../../domain/tlog/entry-request';
 import { verifyBundle } from '../../domain/transparency/bundle.verify';
 import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
@@ -81,6 +82,10 @@ export class AttestationVerifier {
   async verify(input: VerifyInput, policy: VerificationPolicy, ctx: CommandContext): Promise<VerifyResult> {
     const end = this.metrics.verifySeconds.startTimer();
     try {
+      // A verifier must be a public key or certificate: refused as submission refuses it, not merely "does not verify".
+      if (input.verifier !== undefined && keyFromPem(input.verifier) === null) {
+        throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
+      }
       const { envelope, candidates } = this.candidatesOf(input);
       const digest = envelopeDigest(envelope);
       const pDigest = digestOfPolicy(policy);

@@ -9,7 +9,7 @@ import type { Clock } from '../../domain/shared/clock';
 import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
-import { keyFromPem } from '../../domain/tlog/entry-request';
+import { dsseEntryLimitProblem, keyFromPem } from '../../domain/tlog/entry-request';
 import { tlogEntryToJson } from '../../domain/transparency/bundle.write';
 import { ConcurrencyError } from '../errors/concurrency-error';
 import { ValidationError } from '../errors/app-error';
@@ -56,6 +56,9 @@ export class SubmissionService {
     const parsed = parseEnvelope(input);
     if (!parsed.ok) throw new ValidationError(`envelope: ${parsed.reason}`, {}, 'invalid_envelope');
     const envelope = parsed.envelope;
+    // Refused now rather than accepted (202) and then refused by the log.
+    const tooBig = dsseEntryLimitProblem(envelope);
+    if (tooBig !== undefined) throw new ValidationError(`envelope: ${tooBig}, more than a transparency log accepts`, {}, 'invalid_envelope');
     if (envelope.signatures.length !== 1) {
       throw new ValidationError(`envelope carries ${envelope.signatures.length} signatures; submit envelopes with exactly one (a Sigstore bundle holds one)`, {}, 'invalid_envelope');
     }

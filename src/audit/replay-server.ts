@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../http/app';
+import { answerClientErrors } from '../http/client-errors';
 import { replayRoutes, type ReplayRoutesDeps } from '../http/routes/replay.routes';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
@@ -20,6 +21,7 @@ export async function startReplayServer(deps: ReplayRoutesDeps & { readonly host
     const s = app.listen(deps.port, deps.host, () => resolve(s));
     s.once('error', reject);
   });
+  answerClientErrors(server);
   const { address, port } = server.address() as AddressInfo;
   return {
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,

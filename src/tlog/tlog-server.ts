@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../http/app';
+import { answerClientErrors } from '../http/client-errors';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { rekorV1Routes } from './http/rekor-v1.routes';
@@ -50,6 +51,7 @@ export async function startTlogServer(options: TlogServerOptions): Promise<Runni
     const s = app.listen(options.port, options.host, () => resolve(s));
     s.once('error', reject);
   });
+  answerClientErrors(server);
   const { address, port } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   options.logger.info('transparency log listening', { url, name: options.name });

@@ -3,7 +3,11 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
+import winston from 'winston';
+import { startTlogServer } from '../../src/tlog/tlog-server';
 import { aKey, aStatementFor, postJson } from '../support/api';
+import { aStatement, anEcdsaSigner, signEnvelope } from '../support/dsse';
+import { tempDir } from '../support/temp-dir';
 import { aRunningService } from '../support/service';
 
 async function eventCount(dataDir: string): Promise<number> {
@@ -125,4 +129,58 @@ test('a request naming a non-loopback Host (a browser led by DNS rebinding) is r
   t.regex(refused.type, /application\/problem\+json/);
   t.is((JSON.parse(refused.body) as { code: string }).code, 'host_not_allowed');
   for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`]) t.is((await ask(host)).status, 200, host);
+});
+
+test('an envelope a transparency log would refuse (a keyid over 512 characters) is a 400 at submission, not a 202 later abandoned', async (t) => {
+  const service = await aRunningService(t);
+  const signer = anEcdsaSigner();
+  const envelope = signEnvelope(signer, aStatement());
+  envelope.signatures[0]!.keyid = 'A'.repeat(513);
+  const before = await eventCount(service.dataDir);
+  const res = await postJson(`${service.url}/api/v1/rekor/entries?wait=0`, { envelope, verifier: signer.publicKeyPem });
+  t.is(res.status, 400);
+  t.is(res.body['code'], 'invalid_envelope');
+  t.regex(String(res.body['detail']), /keyid is longer than 512 characters/);
+  t.is(await eventCount(service.dataDir), before);
+});
+
+test('a private key given as the verifier is refused by verify as by submission', async (t) => {
+  const service = await aRunningService(t);
+  const signer = anEcdsaSigner();
+  const envelope = signEnvelope(signer, aStatement());
+  const privatePem = signer.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  for (const path of ['/api/v1/verify', '/api/v1/rekor/entries?wait=0']) {
+    const res = await postJson(`${service.url}${path}`, { envelope, verifier: privatePem });
+    t.is(res.status, 400, path);
+    t.is(res.body['code'], 'invalid_verifier', path);
+  }
+});
+
+test('the local transparency log answers a request Node cannot parse with a problem document too', async (t) => {
+  const log = await startTlogServer({ dir: tempDir(t), name: 'bad-input.log.test', host: '127.0.0.1', port: 0, logger: winston.createLogger({ silent: true }) });
+  t.teardown(() => log.close());
+  const { port } = new URL(log.url);
+  const answer = await new Promise<string>((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /api/v1/log/entries?logIndex= 1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    socket.on('close', () => resolve(data));
+  });
+  t.regex(answer, /^HTTP\/1\.1 400/);
+  t.regex(answer, /application\/problem\+json/);
+  t.regex(answer, /"code":"malformed_request"/);
+});
+
+test('an unknown submission id is a 404, and a malformed one a 400, on reads and on requeue', async (t) => {
+  const service = await aRunningService(t);
+  const unknown = await fetch(`${service.url}/api/v1/submissions/${'ab'.repeat(32)}`);
+  t.is(unknown.status, 404);
+  t.is(((await unknown.json()) as { code: string }).code, 'submission_not_found');
+  for (const id of ['a%20b', 'ab'.repeat(32).toUpperCase(), 'x'.repeat(5000)]) {
+    const res = await postJson(`${service.url}/api/v1/submissions/${id}/requeue`, { log: 'local', reason: 'test' });
+    t.is(res.status, 400, id.slice(0, 10));
+    t.is(res.body['code'], 'invalid_parameter');
+  }
+  const missing = await postJson(`${service.url}/api/v1/submissions/${'ab'.repeat(32)}/requeue`, { log: 'local', reason: 'test' });
+  t.is(missing.status, 404);
 });
