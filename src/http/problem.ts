@@ -34,15 +34,18 @@ export function sendProblem(res: Response, p: ProblemInput): void {
   res.status(p.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+/** The RFC 9110 reason phrase of a status, for the problem's `title`. */
 function titleOf(status: number): string {
   const titles: Record<number, string> = {
     400: 'Bad Request',
+    403: 'Forbidden',
     404: 'Not Found',
     405: 'Method Not Allowed',
     409: 'Conflict',
     413: 'Content Too Large',
     415: 'Unsupported Media Type',
     422: 'Unprocessable Content',
+    431: 'Request Header Fields Too Large',
     500: 'Internal Server Error',
     503: 'Service Unavailable',
   };
