@@ -1,7 +1,17 @@
 import type { Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ValidationError } from '../errors/app-error';
 import type { CommandContext } from '../signing/command-context';
+
+/** `?limit=` of a paged list: a whole number from 1 to 1000, given once. */
+export const LimitParam = z
+  .string({ error: 'give limit once' })
+  .regex(/^[1-9][0-9]{0,3}$/, 'limit must be a whole number from 1 to 1000')
+  .transform(Number)
+  .refine((n) => n <= 1000, 'limit must be a whole number from 1 to 1000');
+
+/** `?after=` of a paged list: the last key of the previous page, given once. */
+export const afterParam = (maxLength: number) => z.string({ error: 'give after once' }).min(1).max(maxLength);
 
 /** Validates a request body with a zod schema; a failure is a 400 that lists every problem with its path. */
 export function parse<T>(schema: z.ZodType<T>, body: unknown): T {

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
@@ -19,6 +19,18 @@ async function digests(t: { teardown(fn: () => void): void }, store: EventStore,
   const out: Record<string, string> = {};
   for (const p of allProjections) out[p.name] = (await rebuildProjection(store, readModels, p)).digest;
   return out;
+}
+
+/** A populated ledger, its exported kit, and an empty embedded store to import it into. */
+async function aKitAndAnEmptyStore(t: ExecutionContext): Promise<{ f: ReturnType<typeof ledgerFixture>; dir: string; kit: Awaited<ReturnType<ReturnType<typeof ledgerFixture>['exportTo']>>; target: SqliteEventStore }> {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => target.close());
+  return { f, dir, kit, target };
 }
 
 test('an exported kit verifies offline, check by check', async (t) => {
@@ -64,13 +76,7 @@ test('a kit pinned to the ledger key verifies; pinned to another key it fails', 
 });
 
 test('import into a fresh store preserves ids, order and hashes, rebuilds the same digests, and is a no-op the second time', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
-  const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
-  t.teardown(() => target.close());
+  const { f, dir, kit, target } = await aKitAndAnEmptyStore(t);
 
   const first = await importKit(kit.file, target);
   t.is(first.appended, kit.manifest.counts.events);
@@ -170,13 +176,7 @@ class UnorderedAppends implements EventStore {
 }
 
 test('into a store that does not commit unawaited appends in call order, import keeps the kit order anyway', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
-  const inner = SqliteEventStore.open(join(dir, 'imported.sqlite'));
-  t.teardown(() => inner.close());
+  const { f, kit, target: inner } = await aKitAndAnEmptyStore(t);
   // Random delays would scramble the global order of appends sent without waiting.
   const target = new UnorderedAppends(inner, () => new Promise((r) => setTimeout(r, Math.random() * 3)));
 
@@ -190,13 +190,7 @@ test('into a store that does not commit unawaited appends in call order, import 
 });
 
 test('an import that fails part-way stops there, leaves a prefix of the kit, and a second import completes it', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
-  const inner = SqliteEventStore.open(join(dir, 'imported.sqlite'));
-  t.teardown(() => inner.close());
+  const { f, kit, target: inner } = await aKitAndAnEmptyStore(t);
   let failOnce = true;
   const target = new UnorderedAppends(inner, (call) => {
     if (call === 5 && failOnce) {

@@ -4,7 +4,7 @@ import { foldKeyRegistry, KEY_REGISTRY, type KeyRegistryDocument } from '../../.
 import type { EventStore } from '../../ports/event-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
 import type { KeyService } from '../../signing/key.service';
-import { contextOf, parse } from '../request-input';
+import { afterParam, contextOf, LimitParam, parse } from '../request-input';
 import { keyStream } from '../../signing/key-stream';
 
 const ImportBody = z.strictObject({ privateKeyPem: z.string().min(1).optional(), reference: z.string().min(1).max(2048).optional() });
@@ -22,15 +22,7 @@ const RevokeBody = z.strictObject({
   effectiveAt: z.string().optional(),
 });
 
-const ListQuery = z.strictObject({
-  limit: z
-    .string({ error: 'give limit once' })
-    .regex(/^[1-9][0-9]{0,3}$/, 'limit must be a whole number from 1 to 1000')
-    .transform(Number)
-    .refine((n) => n <= 1000, 'limit must be a whole number from 1 to 1000')
-    .optional(),
-  after: z.string({ error: 'give after once' }).min(1).max(256).optional(),
-});
+const ListQuery = z.strictObject({ limit: LimitParam.optional(), after: afterParam(256).optional() });
 
 export interface KeysRoutesDeps {
   readonly keys: KeyService;

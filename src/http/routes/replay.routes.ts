@@ -4,16 +4,11 @@ import type { ReplayedReadModel } from '../../audit/replay';
 import { describeAsOf, type ResolvedAsOf } from '../../audit/as-of';
 import { NotFoundError } from '../../errors/app-error';
 import type { ReadModelStore } from '../../ports/read-model-store';
-import { parse } from '../request-input';
+import { afterParam, LimitParam, parse } from '../request-input';
 
 const PageQuery = z.strictObject({
-  limit: z
-    .string({ error: 'give limit once' })
-    .regex(/^[1-9][0-9]{0,3}$/, 'limit must be a whole number from 1 to 1000')
-    .transform(Number)
-    .refine((n) => n <= 1000, 'limit must be a whole number from 1 to 1000')
-    .optional(),
-  after: z.string({ error: 'give after once' }).min(1).max(1024).optional(),
+  limit: LimitParam.optional(),
+  after: afterParam(1024).optional(),
   prefix: z.string({ error: 'give prefix once' }).min(1).max(1024).optional(),
 });
 
