@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { dsse } from '@sigstore/core';
 import { pae, parseEnvelope } from '../../domain/signing/dsse-envelope';
 import { verifyDsseSignature, verifyMessageSignature } from '../../domain/signing/signature-verification';
+import { BUNDLE_CASES } from '../transparency/vectors';
 
-const VECTORS = path.resolve(process.cwd(), '../shared/vectors/sigstore-conformance/bundle-verify');
+const VECTORS = BUNDLE_CASES;
 
 test('PAE matches the DSSE spec vector', (t) => {
   const expected = 'DSSEv1 29 http://example.com/HelloWorld 11 hello world';

@@ -1,8 +1,28 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Shared reference vectors live beside the project: `../shared/vectors` from the project root. */
-export const VECTORS = path.resolve(process.cwd(), '../shared/vectors');
+/**
+ * The shared reference vectors (`shared/vectors`, read-only). They live beside the project
+ * (`../shared`); a clone made elsewhere (`git clone . /tmp/x`) finds them beside the repository
+ * it was cloned from; `ATTESTOR_SHARED_DIR` names the folder outright.
+ */
+export const VECTORS = path.join(sharedDir(), 'vectors');
+
+function sharedDir(): string {
+  const fromEnv = process.env['ATTESTOR_SHARED_DIR'];
+  if (fromEnv) return path.resolve(fromEnv);
+  const beside = path.resolve(process.cwd(), '../shared');
+  const candidates = [beside];
+  try {
+    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    // Only a local path can hold the folder; a URL cannot.
+    if (origin !== '' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(origin) && !/^[^/]+@[^:]+:/.test(origin)) candidates.push(path.resolve(process.cwd(), origin.replace(/^file:\/\//, ''), '../shared'));
+  } catch {
+    // Not a git checkout, or no origin: only the folder beside it counts.
+  }
+  return candidates.find((dir) => existsSync(path.join(dir, 'vectors'))) ?? beside;
+}
 export const BUNDLE_CASES = path.join(VECTORS, 'sigstore-conformance/bundle-verify');
 export const PUBLIC_GOOD_ROOT = path.join(VECTORS, 'sigstore-public-good-trusted_root.json');
 export const DEFAULT_IDENTITY =
