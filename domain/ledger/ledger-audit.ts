@@ -121,6 +121,9 @@ export class LedgerAudit {
     // One canonicalisation gives both the chain hash and the Merkle leaf.
     const content = Buffer.from(canonicalEventContent(event), 'utf8');
     this.checkChain(event, index, sha256Hex(content));
+    // Before this event's own leaf joins the tree: a checkpoint covers the events before it, so
+    // its root is then the frontier's (O(log n)) rather than a recomputation over every leaf.
+    if (isLedgerCheckpoint(event)) this.checkCheckpointEvent(event, index);
     const leaf = leafHash(content);
     if (this.options.mode === 'complete') {
       this.leaves.push(leaf);
@@ -132,7 +135,6 @@ export class LedgerAudit {
       list.push({ type: event.type, data: event.data } as KeyEvent);
       this.keyEvents.set(keyId, list);
     }
-    if (isLedgerCheckpoint(event)) this.checkCheckpointEvent(event, index);
     if (event.metadata.occurredAt > this.latestOccurredAt) this.latestOccurredAt = event.metadata.occurredAt;
   }
 
