@@ -21,20 +21,39 @@ export function openDatabase(file: string, migrations: readonly SchemaMigration[
   // Another process (the worker, an offline rebuild) may hold the write lock briefly.
   db.pragma('busy_timeout = 10000');
   if (!options.readonly) {
-    db.pragma('journal_mode = WAL');
+    // Switching a new file to WAL takes an exclusive lock that busy_timeout does not wait
+    // for: two processes opening one new data directory (`serve` and `worker`) can collide.
+    retryWhileBusy(() => db.pragma('journal_mode = WAL'));
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     migrate(db, migrations);
   }
   return db;
 }
 
+/**
+ * Applies the migrations not yet applied. The version is read inside each
+ * write transaction: another process may have migrated the file while this one
+ * waited for the lock, and must not have its migration replayed.
+ */
 function migrate(db: Database.Database, migrations: readonly SchemaMigration[]): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  const pending = [...migrations].sort((a, b) => a.version - b.version).filter((m) => m.version > current);
-  for (const m of pending) {
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
+  }
+}
+
+function retryWhileBusy<T>(run: () => T): T {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return run();
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      // A short synchronous pause: this runs once, when a store is opened.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
   }
 }
