@@ -13,6 +13,7 @@ import {
 import { eventContentHash } from '../../../domain/events/event-hash';
 import { eventStoreMigrations } from '../../../migrations/event-store';
 import { ConcurrencyError } from '../../../src/errors/concurrency-error';
+import { closedStoreError, toStoreError } from './sqlite.errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -104,7 +105,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   append(stream: StreamName, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (this.closed) return Promise.reject(closedStoreError());
     try {
       validateNewEvents(stream, events);
     } catch (err) {
@@ -134,14 +135,14 @@ export class SqliteEventStore implements EventStore {
             try {
               outcomes.push({ ok: true, value: appendOne(p) });
             } catch (error) {
-              outcomes.push({ ok: false, error });
+              outcomes.push({ ok: false, error: toStoreError(error) });
             }
           }
         })
         .immediate();
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing of the batch is durable.
-      for (const p of batch) p.reject(error);
+      for (const p of batch) p.reject(toStoreError(error));
       return;
     }
     batch.forEach((p, i) => {
@@ -219,12 +220,21 @@ export class SqliteEventStore implements EventStore {
     const sql = backwards
       ? 'SELECT * FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?'
       : 'SELECT * FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?';
-    const rows = this.query(sql).all(stream, from, limit);
-    return Promise.resolve(rows.map(toRecorded));
+    return this.reading(() => this.query(sql).all(stream, from, limit).map(toRecorded));
   }
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return Promise.resolve(this.readAllSync(options));
+    return this.reading(() => this.readAllSync(options));
+  }
+
+  /** A read as a promise, with SQLite's failures (and a closed store) as the port's errors. */
+  private reading<T>(read: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(closedStoreError());
+    try {
+      return Promise.resolve(read());
+    } catch (error) {
+      return Promise.reject(toStoreError(error));
+    }
   }
 
   /** Synchronous page read, shared by readAll and subscriptions. */
@@ -286,15 +296,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   headPosition(): Promise<Position> {
-    const row = this.statements.head.get();
-    if (!row || row.position === null) return Promise.resolve(START_POSITION);
-    const p = BigInt(row.position);
-    return Promise.resolve({ commit: p, prepare: p });
+    return this.reading(() => {
+      const row = this.statements.head.get();
+      if (!row || row.position === null) return START_POSITION;
+      const p = BigInt(row.position);
+      return { commit: p, prepare: p };
+    });
   }
 
   ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
-    return Promise.resolve();
+    return this.reading(() => void this.statements.head.get());
   }
 
   async close(): Promise<void> {
