@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { describeKeyType, KEY_ALGORITHMS, keyAlgorithmOf, type KeyAlgorithm } from '../../domain/keys/key-algorithm';
 import { NotFoundError, ValidationError } from '../../src/errors/app-error';
+import { writeFileDurably } from '../fs/durable-file';
 import type { GenerateKeyRequest, ImportKeyRequest, KeyProvider, ProvidedKey } from '../../src/ports/key-provider';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -67,8 +68,9 @@ export class FileKeyProvider implements KeyProvider {
     const ref = `${randomUUID()}.pem`;
     const file = path.join(this.directory, ref);
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-    await fs.writeFile(file, pem, { flag: 'wx', mode: 0o600 });
-    await fs.chmod(file, 0o600);
+    // Durable before the KeyCreated event (fsynced) can name it: a key lost to a power cut would
+    // leave the ledger naming a key that no longer exists.
+    await writeFileDurably(file, pem, 0o600);
     this.cache.set(ref, privateKey);
     return describe(ref, privateKey);
   }

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256Hex } from '../../domain/shared/sha256';
 import type { ObjectStore, PutResult } from '../../src/ports/object-store';
+import { writeFileDurably } from '../fs/durable-file';
 import { requireDigest, verified } from './content-address';
 
 /**
@@ -14,8 +14,23 @@ import { requireDigest, verified } from './content-address';
 export class FilesystemObjectStore implements ObjectStore {
   constructor(private readonly root: string) {}
 
-  async put(bytes: Uint8Array): Promise<PutResult> {
+  /**
+   * A put of bytes another put is writing waits for it: answering "already
+   * there" as soon as the file is renamed into place, before its directory is
+   * flushed, would let the caller record an object that may not be durable.
+   */
+  put(bytes: Uint8Array): Promise<PutResult> {
     const digest = sha256Hex(bytes);
+    const pending = this.writing.get(digest);
+    if (pending !== undefined) return pending.then(() => ({ digest, created: false }), () => this.put(bytes));
+    const put = this.putNew(digest, bytes).finally(() => this.writing.delete(digest));
+    this.writing.set(digest, put);
+    return put;
+  }
+
+  private readonly writing = new Map<string, Promise<PutResult>>();
+
+  private async putNew(digest: string, bytes: Uint8Array): Promise<PutResult> {
     const file = this.pathOf(digest);
     if (await exists(file)) return { digest, created: false };
     const dir = path.dirname(file);
@@ -23,32 +38,14 @@ export class FilesystemObjectStore implements ObjectStore {
       await fs.promises.mkdir(dir, { recursive: true });
       this.rememberDir(dir);
     }
-    const temp = `${file}.${randomUUID()}.tmp`;
-    // Callback-style calls: the FileHandle promise API cost about twice as much
-    // main-thread time per archived envelope (docs/performance.md, pipeline).
-    const write = (): Promise<void> => call<void>((done) => fs.writeFile(temp, bytes, { flag: 'wx', mode: 0o444, flush: true }, done));
     try {
-      await write();
+      await writeFileDurably(file, bytes, 0o444);
     } catch (error) {
       // A remembered directory that someone removed since: make it again, once.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       this.knownDirs.delete(dir);
       await fs.promises.mkdir(dir, { recursive: true });
-      await write();
-    }
-    try {
-      await call<void>((done) => fs.rename(temp, file, done));
-    } catch (error) {
-      await fs.promises.rm(temp, { force: true });
-      throw error;
-    }
-    // The rename is durable only once its directory is: the event that names this
-    // object is appended after put() returns, and must never outlive the object.
-    const fd = await call<number>((done) => fs.open(dir, 'r', done));
-    try {
-      await call<void>((done) => fs.fsync(fd, done));
-    } finally {
-      await call<void>((done) => fs.close(fd, done));
+      await writeFileDurably(file, bytes, 0o444);
     }
     return { digest, created: true };
   }
@@ -83,7 +80,3 @@ function exists(file: string): Promise<boolean> {
   return new Promise((resolve) => fs.access(file, (error) => resolve(error === null)));
 }
 
-/** A callback-style fs call as a promise. */
-function call<T>(start: (done: (error: NodeJS.ErrnoException | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value as T))));
-}

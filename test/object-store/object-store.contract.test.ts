@@ -97,3 +97,16 @@ for (const [name, make] of Object.entries(implementations)) {
     t.is((error as AppError).code, 'archive_integrity_failure');
   });
 }
+
+test('filesystem: a put of bytes another put is writing answers only once that write is durable, and leaves no temporary file', async (t) => {
+  const root = tempDir('attestor-fs-inflight-');
+  const store = new FilesystemObjectStore(root);
+  const bytes = randomBytes(2000);
+  const order: string[] = [];
+  const first = store.put(bytes).then((r) => (order.push(`first:${r.created}`), r));
+  const second = store.put(bytes).then((r) => (order.push(`second:${r.created}`), r));
+  await Promise.all([first, second]);
+  t.deepEqual(order, ['first:true', 'second:false']);
+  const dir = path.join(root, 'sha256', sha256Hex(bytes).slice(0, 2), sha256Hex(bytes).slice(2, 4));
+  t.deepEqual(await fs.readdir(dir), [sha256Hex(bytes)]);
+});
