@@ -91,3 +91,20 @@ test.serial('export → kit verify → import → ledger verify through the CLI,
   t.deepEqual(body, readFileSync(kit), 'nothing was appended since the first export: the uploaded kit is byte-identical');
   client.destroy();
 });
+
+test.serial('export --to with a malformed S3 URL is refused before the ledger checkpoint is appended', async (t) => {
+  const data = join(tempDir(t), 'data');
+  await cli('keys', 'create', '--name', 'release', '--data-dir', data);
+  const { SqliteEventStore } = await import('../../adapters/event-store/sqlite/sqlite.event-store');
+  const count = async (): Promise<number> => {
+    const store = SqliteEventStore.open(join(data, 'events.sqlite'));
+    try {
+      return (await store.readAll()).length;
+    } finally {
+      await store.close();
+    }
+  };
+  const before = await count();
+  await t.throwsAsync(cli('export', '--to', 'not-an-s3-url', '--data-dir', data));
+  t.is(await count(), before, 'no LedgerCheckpointSigned was appended');
+});

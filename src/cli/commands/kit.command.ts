@@ -49,6 +49,8 @@ export function registerKitCommands(program: Command): void {
           throw new Error(`cannot write --out ${opts.out}: the folder ${folder} does not exist or is not writable`);
         }
       }
+      // Likewise a malformed --to is refused before the ledger checkpoint is appended.
+      const target = opts.to !== undefined ? parseS3Url(opts.to) : null;
       const scratch = opts.to ? mkdtempSync(join(tmpdir(), 'attestor-export-')) : null;
       try {
         await withSigning(opts.dataDir, async (c) => {
@@ -67,9 +69,9 @@ export function registerKitCommands(program: Command): void {
             },
           );
           let location = result.file;
-          if (opts.to) {
+          if (target !== null) {
             const name = `attestor-kit-${result.manifest.checkpoint.treeSize}-${result.manifest.checkpoint.rootHash.slice(0, 16)}${result.manifest.selection.partial ? `-${result.sha256.slice(0, 8)}` : ''}.tar`;
-            location = await uploadKit(out, name, parseS3Url(opts.to), {
+            location = await uploadKit(out, name, target, {
               ...(process.env['ATTESTOR_S3_ENDPOINT'] ? { endpoint: process.env['ATTESTOR_S3_ENDPOINT'] } : {}),
               ...(process.env['AWS_REGION'] ? { region: process.env['AWS_REGION'] } : {}),
             });
