@@ -1,4 +1,6 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { spkiDer } from '../../domain/shared/key-cache';
+import { sha256 } from '../../domain/shared/sha256';
 import { consistencyProof, inclusionProof, kindVersionOf, paeOf, tlogEntryFromRekorV2, type TlogEntry, type TreeReader } from '../../domain/transparency';
 import { TILE_WIDTH } from '../../domain/tlog/tile-path';
 import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
@@ -49,9 +51,9 @@ export class RekorV2Log implements TransparencyLog {
   async submitDsse(envelope: DsseEnvelope, signerPublicKeyPem: string): Promise<SubmittedEntry> {
     const submission = submissionOf(envelope, signerPublicKeyPem);
     const answer = await this.api.createHashedRekord({
-      digest: createHash('sha256').update(paeOf(submission.content.dsseEnvelope)).digest(),
+      digest: sha256(paeOf(submission.content.dsseEnvelope)),
       signature: submission.content.dsseEnvelope.signatures[0]!.sig,
-      publicKeyDer: submission.publicKey.export({ format: 'der', type: 'spki' }),
+      publicKeyDer: spkiDer(submission.publicKey),
       keyDetails: keyDetailsOf(submission.publicKey),
     });
     if (answer.created) return { ...this.verified(answer.json, { submission }), created: true };

@@ -1,7 +1,7 @@
 import { pinProblem, type LedgerKeyPin } from './ledger-key-pin';
-import { createPublicKey } from 'node:crypto';
 import { GENESIS_HASH, type RecordedEvent } from '../events/event';
 import { canonicalEventContent } from '../events/event-hash';
+import { publicKeyFromPem } from '../shared/key-cache';
 import { sha256Hex } from '../shared/sha256';
 import { foldKey } from '../keys/key.evolve';
 import { isKeyEvent, type KeyEvent } from '../keys/key.events';
@@ -325,7 +325,7 @@ function parseNoteBody(note: string): { size: number; root: string } | null {
 
 function noteVerifierOf(name: string, publicKeyPem: string): ReturnType<typeof noteVerifierFor> {
   try {
-    return noteVerifierFor(name, createPublicKey(publicKeyPem));
+    return noteVerifierFor(name, publicKeyFromPem(publicKeyPem));
   } catch {
     return { ok: false, reason: `the public key recorded for ${name} cannot be read` };
   }

@@ -1,5 +1,6 @@
 import { dsse } from '@sigstore/core';
-import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { verify as verifySignature, type KeyObject } from 'node:crypto';
+import { sha256Hex } from '../shared/sha256';
 import { canonicalJson } from '../shared/canonical-json';
 import type { DsseV001Request, HashedRekordV002Request } from './entry-request';
 import { verifyPrehashed } from './prehashed-verify';
@@ -16,8 +17,6 @@ export interface AcceptedEntry {
 }
 
 export type Acceptance = { readonly ok: true; readonly entry: AcceptedEntry } | { readonly ok: false; readonly reason: string };
-
-const sha256Hex = (data: Uint8Array | string): string => createHash('sha256').update(data).digest('hex');
 
 /**
  * Checks a Rekor v1 dsse request the way Rekor does — every signature must

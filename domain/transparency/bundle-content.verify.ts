@@ -1,4 +1,5 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
+import { sha256 } from '../shared/sha256';
 import { z } from 'zod';
 import { bytesEqual } from './bytes';
 import type { BundleContent } from './bundle';
@@ -108,8 +109,4 @@ function digestOfKeyType(key: KeyObject): string | null | undefined {
     default:
       return undefined;
   }
-}
-
-function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
 }

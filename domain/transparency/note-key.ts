@@ -1,3 +1,4 @@
+import { spkiDer } from '../shared/key-cache';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { fail, ok, type Result } from './result';
 
@@ -135,9 +136,8 @@ export function rawEd25519(publicKey: KeyObject): Buffer {
   return Buffer.from(jwk.x ?? '', 'base64url');
 }
 
-export function spkiDer(publicKey: KeyObject): Buffer {
-  return publicKey.export({ format: 'der', type: 'spki' });
-}
+// The DER SPKI, exported once per key (domain/shared/key-cache): needed for every verified tlog entry.
+export { spkiDer };
 
 function keyKind(publicKey: KeyObject): Result<'ed25519' | 'ecdsa-p256'> {
   if (publicKey.type !== 'public') return fail('expected a public key');

@@ -1,4 +1,5 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
+import { sha256 } from '../shared/sha256';
 import { dsse } from '@sigstore/core';
 import { bytesEqual } from './bytes';
 import type { BundleContent } from './bundle';
@@ -75,8 +76,4 @@ function sameKey(der: Buffer, signer: BundleSigner): boolean {
   } catch {
     return false;
   }
-}
-
-function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
 }

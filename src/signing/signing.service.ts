@@ -1,4 +1,3 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { streamName } from '../../domain/events/stream-name';
 import type { Position } from '../../domain/events/event';
 import { parseKeyId } from '../../domain/keys/key-id';
@@ -58,7 +57,6 @@ export function envelopeStream(envelopeDigest: string) {
 export class SigningService {
   private readonly maxPayloadBytes: number;
   private readonly maxKeys: number;
-  private readonly selfCheckKeys = new Map<string, KeyObject>();
 
   constructor(
     private readonly store: EventStore,
@@ -107,7 +105,6 @@ export class SigningService {
       fingerprint: version.fingerprint,
       keyRevision: key.eventCount - 1,
     }));
-    if (signers.length === 0) throw new ValidationError('keyIds must list at least one key', {}, 'invalid_sign_request');
     const payloadDigest = sha256Hex(payload);
     const data: EnvelopeSignedData = {
       envelopeDigest,
@@ -125,28 +122,11 @@ export class SigningService {
 
   private async signWith(key: KeyRecord, version: KeyVersionRecord, message: Buffer): Promise<Buffer> {
     const signature = await this.providers.get(key.provider).sign(version.providerRef, message);
-    if (!verifyMessageSignature(message, signature, this.selfCheckKey(version.publicKeyPem))) throw new SignatureSelfCheckError(key.keyId, version.version);
+    // verifyMessageSignature parses the PEM once (domain/shared/key-cache); one that does not parse fails the check.
+    if (!verifyMessageSignature(message, signature, version.publicKeyPem)) throw new SignatureSelfCheckError(key.keyId, version.version);
     return signature;
   }
 
-  /**
-   * The self-check's public key, parsed once per PEM: parsing a PEM costs more
-   * than the P-256 signature itself (see docs/performance.md, sign). A PEM that
-   * does not parse is handed on as text, so the check fails as before.
-   */
-  private selfCheckKey(pem: string): KeyObject | string {
-    const cached = this.selfCheckKeys.get(pem);
-    if (cached !== undefined) return cached;
-    let parsed: KeyObject;
-    try {
-      parsed = createPublicKey(pem);
-    } catch {
-      return pem;
-    }
-    if (this.selfCheckKeys.size >= 1024) this.selfCheckKeys.clear();
-    this.selfCheckKeys.set(pem, parsed);
-    return parsed;
-  }
 
   private validate(request: SignRequest): { keyIds: string[]; payloadType: string; payload: Buffer } {
     if (!Array.isArray(request.keyIds) || request.keyIds.length === 0) {
