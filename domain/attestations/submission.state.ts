@@ -20,9 +20,13 @@ export type SubmissionStatus = 'pending' | 'logged' | 'failed';
 
 export function submissionStatus(record: SubmissionRecord): SubmissionStatus {
   const required: LogTarget[] = record.request.logs.filter((l) => l.required);
-  const progress = required.map((l) => record.logs[l.name]?.status ?? 'pending');
-  if (progress.includes('abandoned')) return 'failed';
-  return progress.every((s) => s === 'logged') ? 'logged' : 'pending';
+  return statusOfRequiredLogs(required.map((l) => record.logs[l.name]?.status ?? 'pending'));
+}
+
+/** The rule itself, from the status of each required log (the submissions read model applies it too). */
+export function statusOfRequiredLogs(statuses: readonly ('pending' | 'logged' | 'abandoned')[]): SubmissionStatus {
+  if (statuses.includes('abandoned')) return 'failed';
+  return statuses.every((s) => s === 'logged') ? 'logged' : 'pending';
 }
 
 export function evolve(state: SubmissionState, event: SubmissionEvent): SubmissionState {

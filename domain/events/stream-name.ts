@@ -13,7 +13,3 @@ export function streamName(category: string, id: string): StreamName {
   return `${category}-${id}` as StreamName;
 }
 
-export function categoryOf(stream: StreamName): string {
-  const dash = stream.indexOf('-');
-  return dash < 0 ? stream : stream.slice(0, dash);
-}

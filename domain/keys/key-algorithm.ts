@@ -18,29 +18,7 @@ export function parseKeyAlgorithm(value: unknown): KeyAlgorithm {
   throw new UnsupportedAlgorithmError(value, KEY_ALGORITHMS);
 }
 
-/** The Sigstore `PublicKeyDetails` name of an algorithm (Rekor v2 `keyDetails`). */
-export function sigstoreKeyDetails(algorithm: KeyAlgorithm): string {
-  switch (algorithm) {
-    case 'ecdsa-p256-sha256':
-      return 'PKIX_ECDSA_P256_SHA_256';
-    default: {
-      const unhandled: never = algorithm;
-      return unhandled;
-    }
-  }
-}
 
-/** Node's digest name for an algorithm's hash. */
-export function digestNameOf(algorithm: KeyAlgorithm): 'sha256' {
-  switch (algorithm) {
-    case 'ecdsa-p256-sha256':
-      return 'sha256';
-    default: {
-      const unhandled: never = algorithm;
-      return unhandled;
-    }
-  }
-}
 
 export interface ParsedPublicKey {
   readonly key: KeyObject;

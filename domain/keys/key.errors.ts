@@ -3,9 +3,7 @@
  * that the application layer maps to the service-wide error categories
  * (`src/signing/domain-errors.ts`): invalid → 400, not_found → 404, conflict → 409.
  */
-import { DomainError, type DomainErrorKind } from '../shared/domain-error';
-
-export type KeyErrorKind = DomainErrorKind;
+import { DomainError } from '../shared/domain-error';
 
 export abstract class KeyDomainError extends DomainError {}
 

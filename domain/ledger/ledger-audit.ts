@@ -5,7 +5,7 @@ import { publicKeyFromPem } from '../shared/key-cache';
 import { sha256Hex } from '../shared/sha256';
 import { foldKey } from '../keys/key.evolve';
 import { isKeyEvent, type KeyEvent } from '../keys/key.events';
-import { versionOf, type KeyState } from '../keys/key.state';
+import { versionOf } from '../keys/key.state';
 import { signingValidityAt } from '../keys/signing-validity';
 import { appendLeaf, EMPTY_FRONTIER, frontierRoot, leafHash, noteVerifierFor, openCheckpoint, rootOf, type Frontier } from '../transparency';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from './ledger.events';
@@ -104,10 +104,6 @@ export class LedgerAudit {
     return this.count;
   }
 
-  /** Key states folded from the key streams seen so far. */
-  keyState(keyId: string): KeyState {
-    return foldKey(this.keyEvents.get(keyId) ?? []);
-  }
 
   /** Streams that are complete from revision 0 without gaps or breaks. */
   incompleteStreams(): string[] {
@@ -167,10 +163,6 @@ export class LedgerAudit {
     return rootOf(this.leaves.reader(), size);
   }
 
-  /** The leaf hashes seen (complete mode). */
-  leafHashes(): LeafHashes {
-    return this.leaves;
-  }
 
   private checkChain(e: RecordedEvent, index: number, contentHash: string): void {
     let cursor = this.streams.get(e.stream);

@@ -31,9 +31,6 @@ export function envelopeDigest(envelope: DsseEnvelope): string {
   return sha256Hex(envelopeBytes(envelope));
 }
 
-export function payloadBytes(envelope: DsseEnvelope): Buffer {
-  return Buffer.from(envelope.payload, 'base64');
-}
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 

@@ -12,32 +12,6 @@ export function ecdsaRawToDer(raw: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from([0x30]), derLength(body.length), body]);
 }
 
-/** DER → raw r‖s with each half left-padded to `size` bytes (32 for P-256). */
-export function ecdsaDerToRaw(der: Uint8Array, size: number): Buffer {
-  const buf = Buffer.from(der);
-  let offset = 0;
-  const readLength = (): number => {
-    const first = buf[offset++];
-    if (first === undefined) throw new Error('truncated DER');
-    if (first < 0x80) return first;
-    const count = first & 0x7f;
-    let length = 0;
-    for (let i = 0; i < count; i++) length = length * 256 + (buf[offset++] ?? 0);
-    return length;
-  };
-  if (buf[offset++] !== 0x30) throw new Error('DER ECDSA signature must start with SEQUENCE');
-  readLength();
-  const readInteger = (): Buffer => {
-    if (buf[offset++] !== 0x02) throw new Error('expected INTEGER in DER ECDSA signature');
-    const length = readLength();
-    let value = buf.subarray(offset, offset + length);
-    offset += length;
-    while (value.length > size && value[0] === 0) value = value.subarray(1);
-    if (value.length > size) throw new Error('INTEGER longer than the curve size');
-    return Buffer.concat([Buffer.alloc(size - value.length), value]);
-  };
-  return Buffer.concat([readInteger(), readInteger()]);
-}
 
 function derInteger(bytes: Uint8Array): Buffer {
   let start = 0;

@@ -72,6 +72,3 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.compare(a, b) === 0;
 }
 
-export function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('base64');
-}

@@ -22,7 +22,7 @@ export {
 export { formatVerifierKey, parseVerifierKey } from './note-verifier-key';
 export { parseSignedNote, formatSignedNote, signNote, addSignatures, verifySignedNote, type SignedNote, type NoteSignature, type VerifiedNoteSignature } from './signed-note';
 export { parseCheckpointBody, formatCheckpointBody, signCheckpoint, openCheckpoint, type Checkpoint, type VerifiedCheckpoint } from './checkpoint';
-export { setPayloadBytes, verifySet, entryUuid, entryId, type SetPayload } from './rekor-set';
+export { setPayloadBytes, verifySet, entryUuid, type SetPayload } from './rekor-set';
 export { parseEntryBody, type EntryBody } from './rekor-body';
 export { parseBundle, parseBundleJson, BUNDLE_V03_MEDIA_TYPE, type Bundle, type TlogEntry, type TlogInclusionProof, type BundleContent, type DsseEnvelope } from './bundle';
 export { bundleToJson, tlogEntryToJson } from './bundle.write';

@@ -74,7 +74,3 @@ export function entryUuid(canonicalBody: Uint8Array): string {
   return leafHash(canonicalBody).toString('hex');
 }
 
-/** Entry ID as served by a sharded Rekor: 16-hex tree ID ‖ UUID. */
-export function entryId(treeId: bigint, canonicalBody: Uint8Array): string {
-  return `${treeId.toString(16).padStart(16, '0')}${entryUuid(canonicalBody)}`;
-}

@@ -1,4 +1,5 @@
 import type { SubmissionEvent } from '../../domain/attestations/submission.events';
+import { statusOfRequiredLogs } from '../../domain/attestations/submission.state';
 import { SUBMISSION_EVENT_TYPES } from '../../domain/attestations/submission.events';
 import type { RecordedEvent } from '../../domain/events/event';
 import type { Projection } from '../projection';
@@ -65,8 +66,7 @@ function evolveView(view: SubmissionView | null, event: SubmissionEvent, at: str
     }
   }
   const logs = { ...view.logs, [event.data.log]: next };
-  const required = Object.values(logs).filter((l) => l.required);
-  const status = required.some((l) => l.status === 'abandoned') ? 'failed' : required.every((l) => l.status === 'logged') ? 'logged' : 'pending';
+  const status = statusOfRequiredLogs(Object.values(logs).filter((l) => l.required).map((l) => l.status));
   return { ...view, logs, status, updatedAt: at };
 }
 

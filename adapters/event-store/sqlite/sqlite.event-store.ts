@@ -290,7 +290,7 @@ export class SqliteEventStore implements EventStore {
   /** Every stream name, for whole-store verification. */
   listStreams(): StreamName[] {
     return this.db
-      .prepare<[], { stream: string }>('SELECT DISTINCT stream FROM events ORDER BY stream')
+      .prepare<[], { stream: string }>('SELECT stream FROM streams ORDER BY stream')
       .all()
       .map((r) => r.stream as StreamName);
   }
