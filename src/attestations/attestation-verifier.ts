@@ -1,4 +1,4 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import {
   evaluatePolicy,
   policyDigest as digestOfPolicy,
@@ -92,7 +92,7 @@ export class AttestationVerifier {
       const root = this.trustedRoot();
       // Everything the answer depends on is in the key: the entries as given (a bundle may be tampered with), not only the envelope.
       const evidence = sha(canonicalJson(candidates.map((c) => c.bundle)));
-      const cacheKey = `${digest}|${pDigest}|${this.trustVersion()}|${sha(canonicalJson(root))}|${evidence}|${sha(input.verifier ?? '')}`;
+      const cacheKey = `${digest}|${pDigest}|${this.trustVersion()}|${this.rootDigest(root)}|${evidence}|${sha(input.verifier ?? '')}`;
       let result = this.cache.get(cacheKey);
       const hit = result !== undefined;
       if (!result) {
@@ -197,12 +197,7 @@ export class AttestationVerifier {
         checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${verdict.signedAt}` });
       } else if (s.reason === 'unknown_keyid' && verifierPem) {
         const sig = envelope.signatures[i]!;
-        let ok = false;
-        try {
-          ok = verifyDsseSignature(envelope, sig, verifierPem);
-        } catch {
-          throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
-        }
+        const ok = verifyDsseSignature(envelope, sig, verifierPem);
         // Counted under the fingerprint of the key that verified, not the keyid the envelope claims.
         if (ok) validSigners.push({ keyId: null, keyid: fingerprintOf(verifierPem) });
         checks.push({ name: `signature[${i}]`, ok, ...(ok ? { reason: 'verified with the given verifier key' } : { reason: 'does not verify with the given verifier key' }) });
@@ -248,18 +243,27 @@ export class AttestationVerifier {
     };
   }
 
+  /** The trusted root's digest, computed once per root (it is fixed for the process, but a getter). */
+  private rootDigest(root: Record<string, unknown>): string {
+    let digest = this.rootDigests.get(root);
+    if (digest === undefined) {
+      digest = sha(canonicalJson(root));
+      this.rootDigests.set(root, digest);
+    }
+    return digest;
+  }
+
+  private readonly rootDigests = new WeakMap<Record<string, unknown>, string>();
+
   /** The public key a managed-key bundle is verified with: the given PEM, or the registered key of the signature's keyid. */
-  private publicKeyFor(envelope: DsseEnvelope, verifierPem: string | undefined): ReturnType<typeof createPublicKey> | null {
+  private publicKeyFor(envelope: DsseEnvelope, verifierPem: string | undefined): KeyObject | null {
     const keyid = envelope.signatures[0]?.keyid ?? '';
     for (const { doc } of this.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY)) {
       const v = doc.versions.find((x) => x.fingerprint === keyid);
-      if (v) return createPublicKey(v.publicKeyPem);
+      if (v) return publicKeyFromPem(v.publicKeyPem);
     }
-    try {
-      return verifierPem ? createPublicKey(verifierPem) : null;
-    } catch {
-      throw new ValidationError('verifier is not a PEM public key or certificate', {}, 'invalid_verifier');
-    }
+    // verify() has already refused a verifier that is not a public key or certificate.
+    return verifierPem ? keyFromPem(verifierPem) : null;
   }
 
   private async record(envelope: DsseEnvelope, result: Omit<VerifyResult, 'cached'>, ctx: CommandContext): Promise<void> {
