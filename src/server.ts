@@ -1,9 +1,7 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { compose } from './composition-root';
 import { assertSafeBinding, type Config } from './config/config';
 import { createApp } from './http/app';
-import { answerClientErrors } from './http/client-errors';
+import { listen } from './http/listen';
 import type { Logger } from './observability/logger';
 import { METRICS, type Metrics } from './observability/metrics';
 
@@ -17,23 +15,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   assertSafeBinding(config);
   const composition = await compose(config, logger);
   const app = createApp({ logger, metrics: composition.container.resolve<Metrics>(METRICS), bodyLimit: config.http.bodyLimit, routers: composition.routers });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.http.port, config.http.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  answerClientErrors(server);
-  const { address, port } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
-  const url = `http://${host}:${port}`;
+  const { url, close } = await listen(app, config.http.host, config.http.port);
   logger.info('attestor listening', { url, eventStore: config.eventStore.kind, dataDir: config.dataDir });
   if (config.auth.mode === 'none') logger.warn('authentication is off: serving loopback only', { host: config.http.host });
   return {
     url,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
       await composition.close();
     },
   };

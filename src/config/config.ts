@@ -92,9 +92,14 @@ function pickDefined(o: Record<string, string | undefined>): Record<string, stri
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 
+/** Is `host` a loopback address to bind to? Without authentication every server binds nothing else. */
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
 /** With no authentication configured, binding beyond loopback would expose an open ledger: refuse it. */
 export function assertSafeBinding(config: Config): void {
-  if (config.auth.mode === 'none' && !LOOPBACK.test(config.http.host)) {
+  if (config.auth.mode === 'none' && !isLoopbackHost(config.http.host)) {
     throw new ConfigError(
       `refusing to listen on ${config.http.host} without authentication: bind to 127.0.0.1 (ATTESTOR_HOST=127.0.0.1) or configure authentication first`,
     );

@@ -1,8 +1,6 @@
 import { Router } from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createApp } from '../http/app';
-import { answerClientErrors } from '../http/client-errors';
+import { listen } from '../http/listen';
 import type { Logger } from '../observability/logger';
 import { Metrics } from '../observability/metrics';
 import { rekorV1Routes } from './http/rekor-v1.routes';
@@ -47,22 +45,13 @@ export function tlogRouter(logs: LocalLogs): Router {
 export async function startTlogServer(options: TlogServerOptions): Promise<RunningTlog> {
   const logs = openLocalLogs({ dir: options.dir, name: options.name, ...(options.batchWindowMs === undefined ? {} : { batchWindowMs: options.batchWindowMs }) });
   const app = createApp({ logger: options.logger, metrics: new Metrics(), bodyLimit: options.bodyLimit ?? '1mb', routers: [tlogRouter(logs)] });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, options.host, () => resolve(s));
-    s.once('error', reject);
-  });
-  answerClientErrors(server);
-  const { address, port } = server.address() as AddressInfo;
-  const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const { url, close } = await listen(app, options.host, options.port);
   options.logger.info('transparency log listening', { url, name: options.name });
   return {
     url,
     logs,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
       logs.close();
     },
   };

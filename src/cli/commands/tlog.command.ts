@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { loadConfig } from '../../config/config';
+import { isLoopbackHost, loadConfig } from '../../config/config';
 import { createLogger } from '../../observability/logger';
 import { startTlogServer } from '../../tlog/tlog-server';
 
@@ -21,7 +21,7 @@ export function registerTlogCommand(program: Command): void {
       const batchWindowMs = Number(opts.batchWindowMs);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
       if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0) throw new Error('--batch-window-ms must be a non-negative integer');
-      if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/.test(opts.host)) {
+      if (!isLoopbackHost(opts.host)) {
         throw new Error(`refusing to serve the log on ${opts.host} without authentication: bind to 127.0.0.1`);
       }
       const server = await startTlogServer({
