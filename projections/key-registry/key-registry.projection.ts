@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../domain/events/event';
 import { evolve } from '../../domain/keys/key.evolve';
-import { isKeyEvent, KEY_EVENT_TYPES, type KeyEvent } from '../../domain/keys/key.events';
+import { isKeyEvent, KEY_EVENT_SCHEMA_VERSION, KEY_EVENT_TYPES, type KeyEvent } from '../../domain/keys/key.events';
 import type { KeyRecord, KeyState } from '../../domain/keys/key.state';
 import { INITIAL_KEY_STATE } from '../../domain/keys/key.state';
 import type { Projection } from '../projection';
@@ -33,7 +33,7 @@ export const keyRegistryProjection: Projection<KeyRegistryDocument> = {
     return isKeyEvent(event) && typeof keyId === 'string' ? [keyId] : [];
   },
   evolve: (doc, event) => {
-    if (!isKeyEvent(event) || event.schemaVersion !== 1) return doc;
+    if (!isKeyEvent(event) || event.schemaVersion !== KEY_EVENT_SCHEMA_VERSION) return doc;
     const before: KeyState = doc === null ? INITIAL_KEY_STATE : stripDocument(doc);
     const after = evolve(before, { type: event.type, data: event.data } as KeyEvent);
     if (!after.exists) return doc;
@@ -49,18 +49,4 @@ export const keyRegistryProjection: Projection<KeyRegistryDocument> = {
 function stripDocument(doc: KeyRegistryDocument): KeyRecord {
   const { status: _status, updatedAt: _updatedAt, revision: _revision, ...record } = doc;
   return record;
-}
-
-/** Folds a list of recorded events into registry documents (for callers without the projection runtime). */
-export function foldKeyRegistry(events: readonly RecordedEvent[]): Map<string, KeyRegistryDocument> {
-  const docs = new Map<string, KeyRegistryDocument>();
-  for (const event of events) {
-    if (!isKeyEvent(event)) continue;
-    for (const key of keyRegistryProjection.keysOf(event)) {
-      const next = keyRegistryProjection.evolve(docs.get(key) ?? null, event, key);
-      if (next === null) docs.delete(key);
-      else docs.set(key, next);
-    }
-  }
-  return docs;
 }

@@ -2,7 +2,11 @@ import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
 import type { EventId, RecordedEvent, StreamName } from '../../domain/events/event';
 import { decide, foldKey, type KeyCommand, type KeyEvent, type KeyId } from '../../domain/keys';
-import { foldKeyRegistry, keyRegistryProjection } from '../../projections/key-registry/key-registry.projection';
+import { keyRegistryProjection } from '../../projections/key-registry/key-registry.projection';
+import { foldInMemory } from '../../src/projections-runtime/fold-batch';
+
+/** The registry as the routes and the CLI fold it: the generic in-memory fold, with upcasting. */
+const foldKeyRegistry = (events: readonly RecordedEvent[]) => foldInMemory(keyRegistryProjection, events);
 
 const pem = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 

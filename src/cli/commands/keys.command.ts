@@ -1,6 +1,7 @@
+import { foldInMemory } from '../../projections-runtime/fold-batch';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { foldKeyRegistry } from '../../../projections/key-registry/key-registry.projection';
+import { keyRegistryProjection } from '../../../projections/key-registry/key-registry.projection';
 import { printJson } from './output';
 import { CLI_CONTEXT, withSigning } from './signing-context';
 import { readInputText } from './input-file';
@@ -51,7 +52,7 @@ export function registerKeysCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (opts: Common) => {
       await withSigning(opts.dataDir, async ({ store }) => {
-        const docs = foldKeyRegistry(await store.readAll({ filter: { streamPrefixes: ['key-'] } }));
+        const docs = foldInMemory(keyRegistryProjection, await store.readAll({ filter: { streamPrefixes: ['key-'] } }));
         for (const d of [...docs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
           process.stdout.write(`${d.keyId}\t${d.status}\tv${d.activeVersion ?? '-'}\t${d.provider}\t${d.algorithm}\t${d.name}\n`);
         }

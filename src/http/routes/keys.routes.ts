@@ -1,6 +1,7 @@
+import { foldInMemory } from '../../projections-runtime/fold-batch';
 import { Router } from 'express';
 import { z } from 'zod';
-import { foldKeyRegistry, KEY_REGISTRY, type KeyRegistryDocument } from '../../../projections/key-registry/key-registry.projection';
+import { keyRegistryProjection, KEY_REGISTRY, type KeyRegistryDocument } from '../../../projections/key-registry/key-registry.projection';
 import type { EventStore } from '../../ports/event-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
 import type { KeyService } from '../../signing/key.service';
@@ -62,7 +63,7 @@ export function keysRoutes(deps: KeysRoutesDeps): Router {
     if (deps.readModels) {
       items = deps.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY, { limit, ...(after ? { after } : {}) }).map((d) => d.doc);
     } else {
-      const all = [...foldKeyRegistry(await deps.store.readAll({ filter: { streamPrefixes: ['key-'] } })).values()].sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
+      const all = [...foldInMemory(keyRegistryProjection, await deps.store.readAll({ filter: { streamPrefixes: ['key-'] } })).values()].sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
       items = all.filter((d) => after === undefined || d.keyId > after).slice(0, limit);
     }
     res.json({ items: items.map(publicView), next: items.length === limit ? items[items.length - 1]?.keyId ?? null : null });
@@ -96,7 +97,7 @@ async function document(deps: KeysRoutesDeps, keyId: string): Promise<ReturnType
   const record = await deps.keys.get(keyId); // validates the id, 404s an unknown key
   const fromReadModel = deps.readModels?.getDocument<KeyRegistryDocument>(KEY_REGISTRY, record.keyId);
   if (fromReadModel && Number(fromReadModel.revision) === record.eventCount - 1) return publicView(fromReadModel);
-  const folded = foldKeyRegistry(await deps.store.readStream(keyStream(record.keyId))).get(record.keyId);
+  const folded = foldInMemory(keyRegistryProjection, await deps.store.readStream(keyStream(record.keyId))).get(record.keyId);
   if (folded === undefined) throw new Error(`key ${record.keyId} folded to nothing`);
   return publicView(folded);
 }
