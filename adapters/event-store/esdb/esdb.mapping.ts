@@ -20,7 +20,6 @@ import {
   type WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import {
-  GENESIS_HASH,
   START_POSITION,
   comparePositions,
   type EventId,
@@ -30,7 +29,7 @@ import {
   type RecordedEvent,
   type StreamName,
 } from '../../../domain/events/event';
-import { eventContentHash } from '../../../domain/events/event-hash';
+import { linkEvents } from '../../../domain/events/event-hash';
 import { AppError, UnavailableError, ValidationError } from '../../../src/errors/app-error';
 import { ConcurrencyError } from '../../../src/errors/concurrency-error';
 import type { Direction, EventFilter, ExpectedRevision } from '../../../src/ports/event-store';
@@ -129,25 +128,10 @@ export function normalizeIds(events: readonly NewEvent[]): NewEvent[] {
  * JSON data, JSON metadata carrying the context, the links and schemaVersion.
  */
 export function toEventData(stream: StreamName, events: readonly NewEvent[], head: StreamHead | null): EventData[] {
-  let revision = head ? head.revision : -1n;
-  let prevHash = head ? head.hash : GENESIS_HASH;
-  return events.map((e) => {
-    revision++;
-    const hash = eventContentHash({ ...e, stream, revision, metadata: { ...e.metadata, prevHash } });
-    const m = e.metadata;
-    const metadata: EsdbEventMetadata = {
-      tenant: m.tenant,
-      actor: m.actor,
-      correlationId: m.correlationId,
-      causationId: m.causationId,
-      occurredAt: m.occurredAt,
-      prevHash,
-      hash,
-      schemaVersion: e.schemaVersion,
-    };
-    prevHash = hash;
+  return linkEvents(stream, events, head).map(({ event: e, metadata }) => {
+    const esdbMetadata: EsdbEventMetadata = { ...metadata, schemaVersion: e.schemaVersion };
     // validateNewEvents has checked that data is plain JSON; the client serializes it with JSON.stringify.
-    return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: { ...metadata } });
+    return jsonEvent({ id: e.id, type: e.type, data: e.data as JSONType, metadata: { ...esdbMetadata } });
   });
 }
 

@@ -2,7 +2,6 @@ import type Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
 import { verifyChainOf, type ChainVerdict } from '../../../domain/events/chain-verification';
 import {
-  GENESIS_HASH,
   START_POSITION,
   type EventMetadata,
   type NewEvent,
@@ -10,7 +9,7 @@ import {
   type RecordedEvent,
   type StreamName,
 } from '../../../domain/events/event';
-import { eventContentHash } from '../../../domain/events/event-hash';
+import { linkEvents } from '../../../domain/events/event-hash';
 import { eventStoreMigrations } from '../../../migrations/event-store';
 import { ConcurrencyError } from '../../../src/errors/concurrency-error';
 import { closedStoreError, toStoreError } from './sqlite.errors';
@@ -162,26 +161,15 @@ export class SqliteEventStore implements EventStore {
 
     if (!expectationHolds(p.expected, current)) throw new ConcurrencyError(p.stream, p.expected, current);
 
-    let revision = current === 'no_stream' ? -1n : current;
-    let prevHash = head?.head_hash ?? GENESIS_HASH;
+    const linked = linkEvents(p.stream, p.events, head ? { revision: BigInt(head.revision), hash: head.head_hash } : null);
     let position = 0n;
-    for (const e of p.events) {
-      revision++;
-      const hash = eventContentHash({ ...e, stream: p.stream, revision, metadata: { ...e.metadata, prevHash } });
-      const metadata: EventMetadata = { ...e.metadata, prevHash, hash };
-      const info = this.statements.insertEvent.run(
-        p.stream,
-        revision,
-        e.id,
-        e.type,
-        e.schemaVersion,
-        JSON.stringify(e.data),
-        JSON.stringify(metadata),
-      );
+    for (const { event: e, revision, metadata } of linked) {
+      const info = this.statements.insertEvent.run(p.stream, revision, e.id, e.type, e.schemaVersion, JSON.stringify(e.data), JSON.stringify(metadata));
       position = BigInt(info.lastInsertRowid);
-      prevHash = hash;
     }
-    this.statements.upsertStream.run(p.stream, revision, prevHash);
+    const last = linked.at(-1)!;
+    const revision = last.revision;
+    this.statements.upsertStream.run(p.stream, revision, last.metadata.hash);
     return { nextExpectedRevision: revision, position: { commit: position, prepare: position } };
   }
 
