@@ -1,4 +1,6 @@
 import { instantMs } from './instant';
+import { foldKey } from './key.evolve';
+import type { KeyEvent } from './key.events';
 import type { KeyState } from './key.state';
 import { versionOf } from './key.state';
 
@@ -38,4 +40,16 @@ export function signingValidityAt(keyState: KeyState, version: number, signedAt:
     };
   }
   return { valid: true, publicKeyPem: record.publicKeyPem, fingerprint: record.fingerprint };
+}
+
+/**
+ * Was `keyVersion`, with this fingerprint, the key's active version once the
+ * first `keyRevision + 1` events of its stream had happened — the registry as
+ * it stood when the signer recorded that revision? Signatures and ledger
+ * checkpoints both record it, and both are checked by this one rule.
+ */
+export function wasActiveAtRevision(events: readonly KeyEvent[], signer: { readonly keyVersion: number; readonly fingerprint: string; readonly keyRevision: number }): boolean {
+  const asItStood = foldKey(events.slice(0, signer.keyRevision + 1));
+  if (!asItStood.exists || asItStood.activeVersion !== signer.keyVersion) return false;
+  return versionOf(asItStood, signer.keyVersion)?.fingerprint === signer.fingerprint;
 }

@@ -5,8 +5,7 @@ import { publicKeyFromPem } from '../shared/key-cache';
 import { sha256Hex } from '../shared/sha256';
 import { foldKey } from '../keys/key.evolve';
 import { isKeyEvent, type KeyEvent } from '../keys/key.events';
-import { versionOf } from '../keys/key.state';
-import { signingValidityAt } from '../keys/signing-validity';
+import { signingValidityAt, wasActiveAtRevision } from '../keys/signing-validity';
 import { appendLeaf, EMPTY_FRONTIER, frontierRoot, leafHash, noteVerifierFor, openCheckpoint, rootOf, type Frontier } from '../transparency';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from './ledger.events';
 import { LeafHashes } from './ledger-leaf';
@@ -292,9 +291,7 @@ export function keyAsSigned(
   keyEventsOf: (keyId: string) => readonly KeyEvent[],
 ): SignatureCheck {
   const events = keyEventsOf(signer.keyId);
-  const asItStood = foldKey(events.slice(0, signer.keyRevision + 1));
-  const then = asItStood.exists ? versionOf(asItStood, signer.keyVersion) : undefined;
-  if (!asItStood.exists || asItStood.activeVersion !== signer.keyVersion || then?.fingerprint !== signer.fingerprint) {
+  if (!wasActiveAtRevision(events, signer)) {
     return { ok: false, check: 'key', reason: `key ${signer.keyId} v${signer.keyVersion} (${signer.fingerprint}) was not the key's active version at revision ${signer.keyRevision}` };
   }
   const validity = signingValidityAt(foldKey(events), signer.keyVersion, signer.signedAt);

@@ -1,8 +1,7 @@
 import { foldKey } from '../../domain/keys/key.evolve';
 import type { KeyEvent } from '../../domain/keys/key.events';
 import type { KeyState } from '../../domain/keys/key.state';
-import { versionOf } from '../../domain/keys/key.state';
-import { signingValidityAt } from '../../domain/keys/signing-validity';
+import { signingValidityAt, wasActiveAtRevision } from '../../domain/keys/signing-validity';
 import { parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/envelope.events';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
@@ -76,9 +75,7 @@ export class VerificationService {
       if (signer === undefined) return { keyid, keyId: null, keyVersion: null, valid: false, reason: 'unknown_keyid', message: 'no key of the signing record has this keyid' };
       const events = keyEvents.get(signer.keyId) ?? [];
       const base = { keyid, keyId: signer.keyId, keyVersion: signer.keyVersion };
-      const asItStood = foldKey(events.slice(0, signer.keyRevision + 1));
-      const then = asItStood.exists ? versionOf(asItStood, signer.keyVersion) : undefined;
-      if (!asItStood.exists || asItStood.activeVersion !== signer.keyVersion || then?.fingerprint !== keyid) {
+      if (!wasActiveAtRevision(events, signer)) {
         return { ...base, valid: false, reason: 'not_active_at_signing', message: `version ${signer.keyVersion} was not the active version of key ${signer.keyId} at revision ${signer.keyRevision}` };
       }
       return this.check(envelope, signature, foldKey(events), signer.keyVersion, record.signedAt, base);
