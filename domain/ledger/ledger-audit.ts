@@ -6,7 +6,7 @@ import { sha256Hex } from '../shared/sha256';
 import { foldKey } from '../keys/key.evolve';
 import { isKeyEvent, type KeyEvent } from '../keys/key.events';
 import { signingValidityAt, wasActiveAtRevision } from '../keys/signing-validity';
-import { appendLeaf, EMPTY_FRONTIER, frontierRoot, leafHash, noteVerifierFor, openCheckpoint, rootOf, type Frontier } from '../transparency';
+import { appendLeaf, EMPTY_FRONTIER, frontierRoot, leafHash, noteVerifierFor, openCheckpoint, parseCheckpointBody, parseSignedNote, rootOf, type Checkpoint, type Frontier } from '../transparency';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from './ledger.events';
 import { LeafHashes } from './ledger-leaf';
 
@@ -223,16 +223,21 @@ export class LedgerAudit {
   }
 
   private checkKnown(note: string): void {
-    const parsed = parseNoteBody(note);
-    if (parsed === null) return this.fail({ check: 'checkpoint', message: 'the known checkpoint given is not a checkpoint note' });
-    const signedByLedger = this.checkpoints.some((c) => verifyNoteWith(note, c.data, (keyId) => this.keyEvents.get(keyId) ?? []));
-    if (!signedByLedger) return this.fail({ check: 'checkpoint', message: 'the known checkpoint is not signed by any ledger key version this ledger records' });
-    if (this.options.mode !== 'complete') return;
-    if (parsed.size > this.count) {
-      return this.fail({ check: 'merkle', message: `the known checkpoint covers ${parsed.size} events but the ledger holds only ${this.count} (events were removed)` });
+    const parsedNote = parseSignedNote(note);
+    if (!parsedNote.ok || !parseCheckpointBody(parsedNote.value.text).ok) return this.fail({ check: 'checkpoint', message: 'the known checkpoint given is not a checkpoint note' });
+    // Its size and root as the signature check read them (strictly), not a second, looser parse.
+    let known: Checkpoint | null = null;
+    for (const c of this.checkpoints) {
+      known = openedWith(note, c.data, (keyId) => this.keyEvents.get(keyId) ?? []);
+      if (known !== null) break;
     }
-    if (this.rootAt(parsed.size).toString('hex') !== parsed.root) {
-      this.fail({ check: 'merkle', message: `the ledger's first ${parsed.size} events no longer have the root of the known checkpoint (history was rewritten)` });
+    if (known === null) return this.fail({ check: 'checkpoint', message: 'the known checkpoint is not signed by any ledger key version this ledger records' });
+    if (this.options.mode !== 'complete') return;
+    if (known.size > this.count) {
+      return this.fail({ check: 'merkle', message: `the known checkpoint covers ${known.size} events but the ledger holds only ${this.count} (events were removed)` });
+    }
+    if (!this.rootAt(known.size).equals(known.rootHash)) {
+      this.fail({ check: 'merkle', message: `the ledger's first ${known.size} events no longer have the root of the known checkpoint (history was rewritten)` });
     }
   }
 
@@ -299,17 +304,14 @@ export function keyAsSigned(
   return { ok: true, publicKeyPem: validity.publicKeyPem };
 }
 
-function verifyNoteWith(note: string, signer: LedgerCheckpointSignedData, keyEventsOf: (keyId: string) => readonly KeyEvent[]): boolean {
+/** The checkpoint in `note` if the key that signed this ledger checkpoint signed it too, else null. */
+function openedWith(note: string, signer: LedgerCheckpointSignedData, keyEventsOf: (keyId: string) => readonly KeyEvent[]): Checkpoint | null {
   const key = keyAsSigned(signer, keyEventsOf);
-  if (!key.ok) return false;
+  if (!key.ok) return null;
   const verifier = noteVerifierOf(signer.origin, key.publicKeyPem);
-  return verifier.ok && openCheckpoint(note, [verifier.value]).ok;
-}
-
-function parseNoteBody(note: string): { size: number; root: string } | null {
-  const [, size, root] = note.split('\n');
-  if (size === undefined || root === undefined || !/^\d+$/.test(size)) return null;
-  return { size: Number(size), root: Buffer.from(root, 'base64').toString('hex') };
+  if (!verifier.ok) return null;
+  const opened = openCheckpoint(note, [verifier.value]);
+  return opened.ok ? opened.value.checkpoint : null;
 }
 
 function noteVerifierOf(name: string, publicKeyPem: string): ReturnType<typeof noteVerifierFor> {
