@@ -15,6 +15,7 @@ import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { parseBundle } from '../../domain/transparency/bundle';
 import { keyFromPem } from '../../domain/tlog/entry-request';
+import { entryBundleJson } from './entry-bundle';
 import { verifyBundle } from '../../domain/transparency/bundle.verify';
 import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
@@ -152,15 +153,10 @@ export class AttestationVerifier {
     const candidates = refs.flatMap(({ doc }): Candidate[] => {
       const entry = this.readModels.getDocument<EntryView>(ENTRY_CACHE, entryKey(doc.uuid, doc.log));
       if (!entry) return [];
-      const signature = envelope.signatures[0];
       return [
         {
           log: entry.log,
-          bundle: {
-            mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-            verificationMaterial: { publicKey: { hint: signature?.keyid ?? '' }, tlogEntries: [entry.tlogEntry] },
-            dsseEnvelope: { payload: envelope.payload, payloadType: envelope.payloadType, signatures: [{ sig: signature?.sig ?? '', keyid: signature?.keyid ?? '' }] },
-          },
+          bundle: entryBundleJson(envelope, entry.tlogEntry),
           loggedAt: entry.integratedTime ? new Date(entry.integratedTime * 1000).toISOString() : entry.loggedAt,
           integratedTime: entry.integratedTime,
         },

@@ -8,6 +8,7 @@ import { ENTRY_CACHE, entryKey, entryPrefix, envelopePrefix, subjectPrefix } fro
 import type { EntryRef, EntryView } from '../../../projections/entry-cache/entry-view';
 import type { SubmissionView } from '../../../projections/submissions/submission-view';
 import { SUBMISSIONS, submissionKey } from '../../../projections/submissions/submissions.projection';
+import { entryBundleJson } from '../../attestations/entry-bundle';
 import type { SubmissionWorker } from '../../attestations/submission-worker';
 import type { SubmissionService } from '../../attestations/submission.service';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
@@ -240,11 +241,6 @@ function entryBody(e: EntryView): Record<string, unknown> {
 
 /** A v0.3 bundle (proto-JSON) for the envelope and its logged entry, checked by our own parser. */
 function bundleJson(envelope: DsseEnvelope, tlogEntry: Readonly<Record<string, unknown>>): Record<string, unknown> | null {
-  const signature = envelope.signatures[0];
-  const json = {
-    mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
-    verificationMaterial: { publicKey: { hint: signature?.keyid ?? '' }, tlogEntries: [tlogEntry] },
-    dsseEnvelope: { payload: envelope.payload, payloadType: envelope.payloadType, signatures: [{ sig: signature?.sig ?? '', keyid: signature?.keyid ?? '' }] },
-  };
+  const json = entryBundleJson(envelope, tlogEntry);
   return parseBundle(json).ok ? json : null;
 }
