@@ -6,8 +6,11 @@ import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ReadModelStore } from '../ports/read-model-store';
 import type { TransparencyLog } from '../ports/transparency-log';
-import { submissionStatus } from '../../domain/attestations/submission.state';
+import { submissionStatus, type SubmissionRecord } from '../../domain/attestations/submission.state';
 import type { SubmissionService } from './submission.service';
+
+/** How a wait for a submission ended: settled (with the record it settled in) or timed out. */
+export type WaitOutcome = { readonly status: 'logged' | 'failed'; readonly record: SubmissionRecord } | { readonly status: 'timeout' };
 
 /** A scan of the queue is not repeated sooner than this many times its own duration. */
 export const SCAN_DUTY_FACTOR = 20;
@@ -79,14 +82,16 @@ export class SubmissionWorker {
    * (`timeout`; the worker goes on). Woken by this process's worker, and by a
    * short poll for entries recorded by another process (`attestor worker`).
    */
-  async waitUntilLogged(submissionId: string, timeoutMs: number): Promise<'logged' | 'failed' | 'timeout'> {
-    const settled = async (): Promise<'logged' | 'failed' | null> => {
-      const status = submissionStatus(await this.service.load(submissionId));
-      return status === 'pending' ? null : status;
+  async waitUntilLogged(submissionId: string, timeoutMs: number): Promise<WaitOutcome> {
+    // The settled record comes with the outcome: the caller answers from it without reading the stream again.
+    const settled = async (): Promise<WaitOutcome | null> => {
+      const record = await this.service.load(submissionId);
+      const status = submissionStatus(record);
+      return status === 'pending' ? null : { status, record };
     };
     return new Promise((resolve) => {
       let finished = false;
-      const finish = (value: 'logged' | 'failed' | 'timeout'): void => {
+      const finish = (value: WaitOutcome): void => {
         if (finished) return;
         finished = true;
         clearTimeout(timer);
@@ -99,7 +104,7 @@ export class SubmissionWorker {
       };
       // Listen first, then look: an entry recorded in between is not missed.
       this.recorded.on(submissionId, check);
-      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      const timer = setTimeout(() => finish({ status: 'timeout' }), timeoutMs);
       const poll = setInterval(check, 200);
       check();
     });

@@ -9,7 +9,7 @@ import type { EntryRef, EntryView } from '../../../projections/entry-cache/entry
 import type { SubmissionView } from '../../../projections/submissions/submission-view';
 import { SUBMISSIONS, submissionKey } from '../../../projections/submissions/submissions.projection';
 import { entryBundleJson } from '../../attestations/entry-bundle';
-import type { SubmissionWorker } from '../../attestations/submission-worker';
+import type { SubmissionWorker, WaitOutcome } from '../../attestations/submission-worker';
 import type { SubmissionService } from '../../attestations/submission.service';
 import { AppError, ConflictError, NotFoundError, ValidationError } from '../../errors/app-error';
 import type { Logger } from '../../observability/logger';
@@ -91,9 +91,9 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
     }
     deps.worker.poke(submitted.submissionId);
     const location = `/api/v1/submissions/${submitted.submissionId}`;
-    const outcome = waitMs > 0 ? await deps.worker.waitUntilLogged(submitted.submissionId, waitMs) : 'timeout';
-    if (outcome === 'failed') {
-      const record = await deps.submissions.load(submitted.submissionId);
+    const outcome: WaitOutcome = waitMs > 0 ? await deps.worker.waitUntilLogged(submitted.submissionId, waitMs) : { status: 'timeout' };
+    if (outcome.status === 'failed') {
+      const record = outcome.record;
       const reasons = Object.entries(record.logs).flatMap(([log, p]) => (p.status === 'abandoned' ? [`${log}: ${p.reason}`] : []));
       throw new ConflictError(
         `submission ${submitted.submissionId} failed (${reasons.join('; ')}); fix the log and requeue it with POST ${location}/requeue`,
@@ -101,10 +101,10 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
         'submission_failed',
       );
     }
-    if (outcome === 'timeout') {
+    if (outcome.status === 'timeout') {
       return { status: 202, body: { submissionId: submitted.submissionId, envelopeDigest: submitted.envelopeDigest, status: 'pending', attestationPending: true, location } };
     }
-    const record = await deps.submissions.load(submitted.submissionId);
+    const record = outcome.record;
     const entries = record.request.logs.flatMap((l) => {
       const p = record.logs[l.name];
       return p?.status === 'logged' ? [p.entry] : [];
