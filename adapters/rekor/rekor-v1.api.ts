@@ -1,4 +1,4 @@
-import { answerJson, unexpectedAnswer, type HttpAnswer, type RekorHttp } from './rekor.http';
+import { requiredJson, unexpectedAnswer, type RekorHttp } from './rekor.http';
 import { UnverifiableLogResponseError } from './rekor.errors';
 
 /**
@@ -20,7 +20,7 @@ export class RekorV1Api {
       spec: { proposedContent: { envelope: envelopeText, verifiers: [Buffer.from(verifierPem, 'utf8').toString('base64')] } },
     };
     const answer = await this.http.request('POST', '/api/v1/log/entries', { json: proposed });
-    if (answer.status === 201 || answer.status === 200) return { created: true, json: this.json(answer, 'new entry') };
+    if (answer.status === 201 || answer.status === 200) return { created: true, json: requiredJson(this.http.log, answer, 'new entry') };
     if (answer.status === 409) {
       const location = answer.headers.get('location');
       const id = location?.split('?')[0]?.split('/').pop()?.toLowerCase();
@@ -35,30 +35,25 @@ export class RekorV1Api {
   async getEntry(id: string): Promise<unknown> {
     const answer = await this.http.request('GET', `/api/v1/log/entries/${encodeURIComponent(id)}`);
     if (answer.status !== 200) throw unexpectedAnswer(this.http.log, answer, `entry ${id}`);
-    return this.json(answer, `entry ${id}`);
+    return requiredJson(this.http.log, answer, `entry ${id}`);
   }
 
   async getEntryByIndex(logIndex: number): Promise<unknown> {
     const answer = await this.http.request('GET', `/api/v1/log/entries?logIndex=${logIndex}`);
     if (answer.status !== 200) throw unexpectedAnswer(this.http.log, answer, `entry at index ${logIndex}`);
-    return this.json(answer, `entry at index ${logIndex}`);
+    return requiredJson(this.http.log, answer, `entry at index ${logIndex}`);
   }
 
   async getLogInfo(): Promise<unknown> {
     const answer = await this.http.request('GET', '/api/v1/log');
     if (answer.status !== 200) throw unexpectedAnswer(this.http.log, answer, 'log info');
-    return this.json(answer, 'log info');
+    return requiredJson(this.http.log, answer, 'log info');
   }
 
   async getConsistencyProof(firstSize: number, lastSize: number): Promise<unknown> {
     const answer = await this.http.request('GET', `/api/v1/log/proof?firstSize=${firstSize}&lastSize=${lastSize}`);
     if (answer.status !== 200) throw unexpectedAnswer(this.http.log, answer, `consistency proof ${firstSize}→${lastSize}`);
-    return this.json(answer, 'consistency proof');
+    return requiredJson(this.http.log, answer, 'consistency proof');
   }
 
-  private json(answer: HttpAnswer, what: string): unknown {
-    const json = answerJson(answer);
-    if (json === undefined) throw new UnverifiableLogResponseError(this.http.log, 'format', `${what} is not JSON`);
-    return json;
-  }
 }

@@ -1,6 +1,6 @@
 import { DUPLICATE_INDEX_HEADER } from '../../domain/tlog/duplicate-entry';
 import { TILE_WIDTH, tilePath } from '../../domain/tlog/tile-path';
-import { answerDetail, answerJson, unexpectedAnswer, type HttpAnswer, type RekorHttp } from './rekor.http';
+import { answerDetail, answerJson, requiredJson, unexpectedAnswer, type RekorHttp } from './rekor.http';
 import { FrozenLogError, UnverifiableLogResponseError } from './rekor.errors';
 
 /**
@@ -44,7 +44,7 @@ export class RekorV2Api {
       },
     };
     const answer = await this.http.request('POST', '/api/v2/log/entries', { json: body, timeoutMs: this.writeTimeoutMs });
-    if (answer.status === 201 || answer.status === 200) return { created: true, json: this.json(answer, 'new entry') };
+    if (answer.status === 201 || answer.status === 200) return { created: true, json: requiredJson(this.http.log, answer, 'new entry') };
     if (answer.status === 409) {
       const json = answerJson(answer) as { entry?: unknown } | undefined;
       const index = answer.headers.get(DUPLICATE_INDEX_HEADER);
@@ -93,9 +93,4 @@ export class RekorV2Api {
     throw unexpectedAnswer(this.http.log, answer, `${what} ${path(width)}`);
   }
 
-  private json(answer: HttpAnswer, what: string): unknown {
-    const json = answerJson(answer);
-    if (json === undefined) throw new UnverifiableLogResponseError(this.http.log, 'format', `${what} is not JSON`);
-    return json;
-  }
 }

@@ -1,6 +1,6 @@
 import { NotFoundError, ValidationError } from '../../src/errors/app-error';
 import { isRetryableStatus, parseRetryAfter, Resilience, RetryableError, type BreakerPolicy, type RetryPolicy } from './resilience';
-import { UnexpectedLogAnswerError } from './rekor.errors';
+import { UnexpectedLogAnswerError, UnverifiableLogResponseError } from './rekor.errors';
 
 /**
  * The raw HTTP layer under the Rekor clients: `fetch` with a timeout that
@@ -116,6 +116,13 @@ export function answerJson(answer: HttpAnswer): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** The JSON of an answer the client needs: not JSON is an unverifiable response. */
+export function requiredJson(log: string, answer: HttpAnswer, what: string): unknown {
+  const json = answerJson(answer);
+  if (json === undefined) throw new UnverifiableLogResponseError(log, 'format', `${what} is not JSON`);
+  return json;
 }
 
 /** What the log said went wrong: problem+json `detail`, Rekor's `message`, or the start of the text. */
