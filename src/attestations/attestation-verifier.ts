@@ -183,7 +183,7 @@ export class AttestationVerifier {
     const signedAt = knownTime ?? this.clock.now();
 
     const validSigners: { keyId: string | null; keyid: string }[] = [];
-    const verdict = await this.signatures.verifyStored(digest).catch((error: unknown) => {
+    const verdict = await this.signatures.verifySigned(envelope, digest).catch((error: unknown) => {
       if (error instanceof NotFoundError) return this.signatures.verifyAt(envelope, signedAt);
       throw error;
     });

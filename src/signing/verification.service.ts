@@ -63,6 +63,14 @@ export class VerificationService {
     return this.verifyAsSigned(parsed.envelope, record);
   }
 
+  /**
+   * Verifies an envelope in hand whose digest names its signing record: the
+   * archived copy has the same digest, so it is not read back (as verifyStored does).
+   */
+  async verifySigned(envelope: DsseEnvelope, envelopeDigest: string): Promise<EnvelopeVerdict> {
+    return this.verifyAsSigned(envelope, await this.signingRecord(envelopeDigest));
+  }
+
   /** Verifies an envelope against the EnvelopeSigned record of its signing. */
   async verifyAsSigned(envelope: DsseEnvelope, record: EnvelopeSignedData): Promise<EnvelopeVerdict> {
     const keyEvents = new Map<string, readonly KeyEvent[]>();
