@@ -102,7 +102,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   container.registerInstance(AttestationVerifier, verifier);
 
   // One subscription feeds every projection: the ledger is read and decoded once.
-  const feed = new ProjectionFeed(store, runners);
+  const feed = new ProjectionFeed(store, readModels, runners);
   feed.start();
 
   const routers: Router[] = [

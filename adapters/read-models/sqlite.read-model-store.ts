@@ -14,6 +14,7 @@ import { openDatabase, type Synchronous } from '../sqlite/open-database';
 export class SqliteReadModelStore implements ReadModelStore {
   private readonly s;
   private readonly applyInTransaction: (projection: string, version: number, changes: ReadonlyMap<string, unknown>, position: Position) => void;
+  private readonly outerTransaction: (work: () => void) => void;
   private readonly listStatements = new Map<string, Database.Statement<unknown[], { key: string; doc: string }>>();
 
   private constructor(private readonly db: Database.Database) {
@@ -39,6 +40,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       }
       this.s.setCheckpoint.run(projection, version, position.commit, position.prepare);
     });
+    this.outerTransaction = db.transaction((work: () => void) => work());
   }
 
   /** `synchronous=NORMAL` is enough here: a read model lost to power failure is rebuilt from the ledger. */
@@ -61,7 +63,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     this.applyInTransaction(projection, version, changes, position);
   }
 
-
+  inTransaction(work: () => void): void {
+    // Nested better-sqlite3 transactions are savepoints: each applyBatch inside stays atomic on its own.
+    this.outerTransaction(work);
+  }
 
   reset(projection: string, version: number): void {
     this.db.transaction(() => {

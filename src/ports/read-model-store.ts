@@ -15,6 +15,8 @@ export interface ReadModelStore {
   getDocument<Doc = unknown>(projection: string, key: string): Doc | null;
   /** Upserts (or, for null, removes) documents and moves the checkpoint, atomically. */
   applyBatch(projection: string, version: number, changes: ReadonlyMap<string, unknown>, position: Position): void;
+  /** Runs `work` in one transaction; `applyBatch` calls inside it commit together (each rolls back alone if it fails). */
+  inTransaction(work: () => void): void;
   /** Drops every document of a projection and sets its checkpoint to the start. */
   reset(projection: string, version: number): void;
   /** Documents in key order, optionally from a key prefix, strictly after a key, at most `limit`. */

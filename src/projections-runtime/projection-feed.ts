@@ -1,6 +1,7 @@
 import { comparePositions, type Position } from '../../domain/events/event';
 import { UnavailableError } from '../errors/app-error';
 import type { EventStore, Subscription } from '../ports/event-store';
+import type { ReadModelStore } from '../ports/read-model-store';
 import type { ProjectionRunner } from './projection-runner';
 
 /**
@@ -15,9 +16,11 @@ export class ProjectionFeed {
   private done: Promise<void> = Promise.resolve();
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
 
   constructor(
     private readonly store: EventStore,
+    private readonly readModels: ReadModelStore,
     private readonly runners: readonly ProjectionRunner[],
     private readonly onError: (projection: string, error: unknown) => void = () => {},
   ) {}
@@ -38,9 +41,10 @@ export class ProjectionFeed {
       for await (const event of subscription) {
         attempt = 0;
         for (const runner of this.runners) runner.accept(event);
+        this.scheduleFlush();
       }
     } catch (error) {
-      for (const runner of this.runners) runner.flush();
+      this.flushAll();
       if (error instanceof UnavailableError && !this.stopped) {
         for (const runner of this.runners) this.onError(runner.projection.name, error);
         const delay = Math.min(30_000, 250 * 2 ** attempt);
@@ -61,6 +65,31 @@ export class ProjectionFeed {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.subscription?.close();
     await this.done;
-    for (const runner of this.runners) runner.flush();
+    this.flushAll();
+  }
+
+  /** Folds once the events that arrived together have all been taken (the subscription yields them in one tick). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushAll());
+  }
+
+  /**
+   * Folds every runner's batch in one read-model transaction: one commit per
+   * tick instead of one per projection (each runner's batch is a savepoint, so
+   * a projection that fails rolls back alone and the others still commit).
+   */
+  private flushAll(): void {
+    this.flushScheduled = false;
+    try {
+      this.readModels.inTransaction(() => {
+        for (const runner of this.runners) runner.flush();
+      });
+    } catch (error) {
+      // The commit itself failed (disk full, I/O error): the runners moved on in memory but
+      // nothing was kept, so they stop and /readyz says so; a restart folds again from the checkpoints.
+      for (const runner of this.runners) runner.fail(error);
+    }
   }
 }

@@ -23,7 +23,6 @@ export interface ProjectionStatus {
  */
 export class ProjectionRunner {
   private buffer: RecordedEvent[] = [];
-  private flushScheduled = false;
   private position: Position = START_POSITION;
   /** The last event taken into the buffer (ahead of `position` until the batch is folded). */
   private accepted: Position = START_POSITION;
@@ -51,21 +50,20 @@ export class ProjectionRunner {
     return this.position;
   }
 
-  /** Takes the next event of the global order; events at or before its position are ignored. */
+  /**
+   * Takes the next event of the global order; events at or before its
+   * position are ignored. The feed decides when to fold (`flush`): it folds
+   * every runner it feeds together, in one read-model transaction.
+   */
   accept(event: RecordedEvent): void {
     if (this.failure || comparePositions(event.position, this.accepted) <= 0) return;
     this.accepted = event.position;
     this.buffer.push(event);
     if (this.buffer.length >= MAX_BATCH) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
   }
 
   /** Folds what is buffered now. */
   flush(): void {
-    this.flushScheduled = false;
     if (this.buffer.length === 0 || this.failure) return;
     const batch = this.buffer;
     this.buffer = [];
@@ -87,7 +85,7 @@ export class ProjectionRunner {
 
   /** Runs this projection alone, on a subscription of its own. */
   start(): void {
-    this.ownFeed = new ProjectionFeed(this.store, [this], this.onError);
+    this.ownFeed = new ProjectionFeed(this.store, this.readModels, [this], this.onError);
     this.ownFeed.start();
   }
 

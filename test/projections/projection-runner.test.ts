@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../domain/events/event';
 import { streamName } from '../../domain/events/stream-name';
 import { auditTrailProjection } from '../../projections/audit-trail/audit-trail.projection';
 import type { Projection } from '../../projections/projection';
+import { ProjectionFeed } from '../../src/projections-runtime/projection-feed';
 import { ProjectionRunner } from '../../src/projections-runtime/projection-runner';
 import { rebuildProjection } from '../../src/projections-runtime/rebuild';
 import { anEvent } from '../support/events';
@@ -130,4 +131,34 @@ test('a projection that throws stops, reports the failure, and keeps its last go
   t.regex(runner.status().failed ?? '', /cannot fold i=3/);
   t.is(errors.length, 1);
   t.true((readModels.checkpoint('counter')?.position.commit ?? 0n) < 4n);
+});
+
+test('projections fed together commit together, and one that fails mid-batch rolls back alone', async (t) => {
+  const dir = tempDir(t);
+  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
+  t.teardown(async () => {
+    readModels.close();
+    await store.close();
+  });
+  // One document per event, and the fourth cannot be stored (canonical JSON refuses a bigint):
+  // the batch fails inside the write, after three documents were already written.
+  const unstorable: Projection = {
+    name: 'unstorable',
+    version: 1,
+    handles: ['ThingHappened'],
+    keysOf: (e: RecordedEvent) => [e.id],
+    evolve: (_d, e) => ({ i: (e.data as { i: number }).i === 3 ? 3n : (e.data as { i: number }).i }),
+  };
+  const good = new ProjectionRunner(store, readModels, counter());
+  const bad = new ProjectionRunner(store, readModels, unstorable);
+  const feed = new ProjectionFeed(store, readModels, [good, bad]);
+  feed.start();
+  await store.append(streamName('thing', 'x'), Array.from({ length: 5 }, (_, i) => anEvent('ThingHappened', { i })));
+  t.true(await good.waitFor(await store.headPosition()));
+  await feed.stop();
+  t.is(readModels.getDocument<{ count: number }>('counter', 'thing-x')?.count, 5);
+  t.truthy(bad.status().failed);
+  t.deepEqual(readModels.listDocuments('unstorable'), [], 'the failed batch left none of its documents');
+  t.is(readModels.checkpoint('unstorable')?.position.commit, 0n);
 });
