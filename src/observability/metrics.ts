@@ -31,7 +31,7 @@ export class Metrics {
 
   readonly submissions = new Counter({
     name: 'attestor_submission_total',
-    help: 'Submission outcomes per transparency log: logged, retry, rejected, abandoned',
+    help: 'Submission outcomes per transparency log: logged, retry, deferred (log breaker open), rejected, abandoned',
     labelNames: ['log', 'result'] as const,
     registers: [this.registry],
   });
