@@ -15,6 +15,7 @@ import {
   type SubscribeToAllOptions,
 } from '@eventstore/db-client';
 import test from 'ava';
+import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { EsdbEventStore } from '../../adapters/event-store/esdb/esdb.event-store';
@@ -23,7 +24,6 @@ import {
   expectationHolds,
   isPastCursor,
   matchReplay,
-  normalizeIds,
   replayStartFor,
   toConcurrencyError,
   toEventData,
@@ -336,12 +336,12 @@ test('the hash of an event is the one the embedded store computes for the same c
   t.is(read!.metadata.prevHash, head.hash);
 });
 
-test('event ids are lowercased so that the id hashed is the id EventStoreDB reads back', (t) => {
+test('an uppercase event id is refused before anything is written: EventStoreDB reads ids back lowercase and the hash covers the id', (t) => {
   const upper = { ...anEvent(), id: 'A1B2C3D4-0000-4000-8000-00000000000F' as EventId };
-  const [normalized] = normalizeIds([upper]);
-  t.is(String(normalized!.id), 'a1b2c3d4-0000-4000-8000-00000000000f');
+  t.throws(() => validateNewEvents(aStream(), [upper]), { message: /lowercase UUID/ });
+  const lower = { ...upper, id: 'a1b2c3d4-0000-4000-8000-00000000000f' as EventId };
   const stream = aStream();
-  const read = storedAs(stream, toEventData(stream, [normalized!], null)).map(toRecordedEvent);
+  const read = storedAs(stream, toEventData(stream, [lower], null)).map(toRecordedEvent);
   t.true(verifyChainOf(stream, read).ok);
 });
 

@@ -31,7 +31,6 @@ import {
   isSystemEvent,
   matchReplay,
   matchesFilter,
-  normalizeIds,
   replayStartFor,
   toConcurrencyError,
   toEventData,
@@ -96,9 +95,10 @@ export class EsdbEventStore implements EventStore {
 
   async append(stream: StreamName, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     this.assertOpen();
+    // Ids are validated lowercase, as EventStoreDB reads them back: the hash chain covers the id.
     validateNewEvents(stream, events);
     const expected = options.expectedRevision ?? 'any';
-    const proposed = normalizeIds(events);
+    const proposed = events;
     const placeless = expected === 'any' || expected === 'stream_exists';
     for (let attempt = 1; ; attempt++) {
       // Newest first: [0] is the head whose hash the new events link to.

@@ -115,14 +115,6 @@ export function matchReplay(
 }
 
 /**
- * Lowercases event ids: EventStoreDB hands UUIDs back in lowercase, and an
- * event's hash covers its id, so the id hashed must be the id read back.
- */
-export function normalizeIds(events: readonly NewEvent[]): NewEvent[] {
-  return events.map((e) => ({ ...e, id: e.id.toLowerCase() as EventId }));
-}
-
-/**
  * Links each event to the one before it exactly as the embedded store does
  * (`prevHash`, `hash` over `eventContentHash`) and shapes it for the client:
  * JSON data, JSON metadata carrying the context, the links and schemaVersion.
