@@ -127,9 +127,13 @@ export class LedgerCheckpointer {
       };
       try {
         const appended = await this.store.append(LEDGER_CHECKPOINT_STREAM, [event], { expectedRevision: head ? head.revision : 'no_stream' });
-        // Its index is the number of events before it; other writers may have appended in between.
-        await this.catchUp();
-        const index = this.last?.event.id === event.id ? this.last.index : await this.indexOf(appended.position);
+        // Its index is the number of events before it; other writers may have appended
+        // around it, so it is found while catching up (which starts before it).
+        let index: number | null = null;
+        await this.catchUp((e, i) => {
+          if (e.id === event.id) index = i;
+        });
+        if (index === null) throw new Error('the checkpoint just appended is not in the store');
         return { created: true, eventId: event.id, position: appended.position, index, data };
       } catch (error) {
         if (!(error instanceof ConcurrencyError) || attempt >= 4) throw error;
@@ -137,29 +141,17 @@ export class LedgerCheckpointer {
     }
   }
 
-  private async catchUp(): Promise<void> {
+  /** Adds the events appended since the last call to the tree; `seen` is told each one with its leaf index. */
+  private async catchUp(seen?: (event: RecordedEvent, index: number) => void): Promise<void> {
     for (;;) {
       const page = await this.store.readAll({ fromPosition: this.lastPosition, maxCount: PAGE });
       for (const e of page) {
+        seen?.(e, this.frontier.size);
         this.last = { event: e, index: this.frontier.size };
         this.frontier = appendLeaf(this.frontier, ledgerLeafHash(e));
         this.lastPosition = e.position;
       }
       if (page.length < PAGE) return;
-    }
-  }
-
-  private async indexOf(position: Position): Promise<number> {
-    let index = 0;
-    let from = START_POSITION;
-    for (;;) {
-      const page = await this.store.readAll({ fromPosition: from, maxCount: PAGE });
-      for (const e of page) {
-        if (e.position.commit === position.commit && e.position.prepare === position.prepare) return index;
-        index++;
-      }
-      if (page.length < PAGE) throw new Error('the checkpoint just appended is not in the store');
-      from = page.at(-1)!.position;
     }
   }
 }

@@ -90,3 +90,27 @@ test('the periodic checkpointer checkpoints only when something was appended', a
   await periodic.stop();
   t.is((await f.store.readStream(LEDGER_CHECKPOINT_STREAM)).length, 1);
 });
+
+test('a checkpoint knows its own leaf index when other writers append right after it', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const { LedgerCheckpointer } = await import('../../src/ledger/ledger-checkpointer');
+  // Another writer appends as soon as the checkpoint is in: the latest event is then not the checkpoint.
+  const busy = new Proxy(f.store, {
+    get(target, name, receiver) {
+      if (name !== 'append') return Reflect.get(target, name, receiver) as unknown;
+      return async (...args: Parameters<typeof target.append>) => {
+        const result = await target.append(...args);
+        if (args[0] === LEDGER_CHECKPOINT_STREAM) await target.append(streamName('thing', 'later'), someEvents(3));
+        return result;
+      };
+    },
+  });
+  const checkpointer = new LedgerCheckpointer(busy, f.ledgerKey, f.clock);
+  const cp = await checkpointer.checkpointNow();
+  t.true(cp.created);
+  const all = await f.store.readAll();
+  t.is(String(all[cp.index]?.id), cp.eventId);
+  t.is(cp.index, all.length - 4);
+});
