@@ -12,6 +12,7 @@ import { submissionsProjection } from '../../projections/submissions/submissions
 import { loadSubmission } from '../../src/attestations/submission-stream';
 import { UnsupportedEventVersionError } from '../../src/errors/app-error';
 import { readCurrent } from '../../src/events/read-current';
+import { verifyLedger } from '../../src/ledger/ledger-verification';
 import { foldInMemory } from '../../src/projections-runtime/fold-batch';
 import { ProjectionRunner } from '../../src/projections-runtime/projection-runner';
 import { rebuildProjection } from '../../src/projections-runtime/rebuild';
@@ -103,6 +104,12 @@ test('loading a submission whose stream holds an event from a newer build fails 
   await store.append(stream, [fromANewerBuild('SubmissionAttempted', { submissionId: id, log: 'rekor', attempt: 1, outcome: 'queued-remotely' }, 3)]);
   const error = await t.throwsAsync(loadSubmission(store, id), { instanceOf: UnsupportedEventVersionError });
   t.regex(error?.message ?? '', new RegExp(`stream submission-${id} holds a SubmissionAttempted event .* stored at schema version 3, .*Upgrade Attestor to a build that reads SubmissionAttempted v3\\.`));
+});
+
+test('verifying a ledger whose key stream holds an event from a newer build fails with that error', async (t) => {
+  const store = await aStoreWithTheV1Fixture(t);
+  await store.append(releaseKeyStream, [fromANewerBuild('KeyRevoked', { keyId: 'release-key', version: 1 })]);
+  await t.throwsAsync(verifyLedger(store), { instanceOf: UnsupportedEventVersionError, message: /KeyRevoked .* schema version 2/ });
 });
 
 // --- Projections ----------------------------------------------------------------------------------------
