@@ -62,6 +62,13 @@ export interface LedgerAuditOptions {
    */
   readonly knownCheckpoint?: string;
   readonly maxFailures?: number;
+  /**
+   * Reads a stored event as its current shape before its `data` is
+   * interpreted (checkpoints, key events): the runtime passes `readCurrent`,
+   * which upcasts and refuses a version the build cannot read. Default: as
+   * stored. Hashes and Merkle leaves are always over the stored event.
+   */
+  readonly read?: (event: RecordedEvent) => RecordedEvent;
 }
 
 /** How far apart writers' clocks may be before a checkpoint counts as back-dated. */
@@ -96,7 +103,11 @@ export class LedgerAudit {
   /** The latest `occurredAt` among the events seen so far (RFC 3339 UTC strings order as times). */
   private latestOccurredAt = '';
 
-  constructor(private readonly options: LedgerAuditOptions) {}
+  private readonly read: (event: RecordedEvent) => RecordedEvent;
+
+  constructor(private readonly options: LedgerAuditOptions) {
+    this.read = options.read ?? ((event) => event);
+  }
 
   /** Number of events seen so far (the next event's leaf index in complete mode). */
   get size(): number {
@@ -118,7 +129,7 @@ export class LedgerAudit {
     this.checkChain(event, index, sha256Hex(content));
     // Before this event's own leaf joins the tree: a checkpoint covers the events before it, so
     // its root is then the frontier's (O(log n)) rather than a recomputation over every leaf.
-    if (isLedgerCheckpoint(event)) this.checkCheckpointEvent(event, index);
+    if (isLedgerCheckpoint(event)) this.checkCheckpointEvent(this.read(event), index);
     const leaf = leafHash(content);
     if (this.options.mode === 'complete') {
       this.leaves.push(leaf);
@@ -127,7 +138,7 @@ export class LedgerAudit {
     if (event.stream.startsWith('key-') && isKeyEvent(event)) {
       const keyId = event.stream.slice('key-'.length);
       const list = this.keyEvents.get(keyId) ?? [];
-      list.push({ type: event.type, data: event.data } as KeyEvent);
+      list.push({ type: event.type, data: this.read(event).data } as KeyEvent);
       this.keyEvents.set(keyId, list);
     }
     if (event.metadata.occurredAt > this.latestOccurredAt) this.latestOccurredAt = event.metadata.occurredAt;

@@ -4,8 +4,8 @@ import type { RecordedEvent } from '../../domain/events/event';
  * One step in the life of an event type's shape: turns the `data` of a stored
  * `type` event at `fromVersion` into its shape at `fromVersion + 1`.
  *
- * Upcasters are pure and total: they run every time an old event is read for
- * folding (projections runtime, replay, as-of queries) and never write back.
+ * Upcasters are pure and total: they run every time an old event is read
+ * (`readCurrent` in src/events/) and never write back.
  * Stored events — their bytes and their hashes — are never rewritten; an
  * upcast event keeps the stored `metadata` (hash chain included) untouched.
  */

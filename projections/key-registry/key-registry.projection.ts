@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '../../domain/events/event';
 import { evolve } from '../../domain/keys/key.evolve';
-import { isKeyEvent, KEY_EVENT_SCHEMA_VERSION, KEY_EVENT_TYPES, type KeyEvent } from '../../domain/keys/key.events';
+import { isKeyEvent, KEY_EVENT_TYPES, type KeyEvent } from '../../domain/keys/key.events';
 import type { KeyRecord, KeyState } from '../../domain/keys/key.state';
 import { INITIAL_KEY_STATE } from '../../domain/keys/key.state';
 import type { Projection } from '../projection';
@@ -22,7 +22,9 @@ export const KEY_REGISTRY = 'key-registry';
 /**
  * The key registry read model: one document per key, keyed by key id. Pure,
  * and folded with the aggregate's own `evolve`, so the registry and the
- * decider can never disagree about a key's versions.
+ * decider can never disagree about a key's versions. Events arrive in their
+ * current shape (the runtime reads them with `readCurrent`, which refuses a
+ * version this build does not know), so there is no version to check here.
  */
 export const keyRegistryProjection: Projection<KeyRegistryDocument> = {
   name: KEY_REGISTRY,
@@ -33,7 +35,7 @@ export const keyRegistryProjection: Projection<KeyRegistryDocument> = {
     return isKeyEvent(event) && typeof keyId === 'string' ? [keyId] : [];
   },
   evolve: (doc, event) => {
-    if (!isKeyEvent(event) || event.schemaVersion !== KEY_EVENT_SCHEMA_VERSION) return doc;
+    if (!isKeyEvent(event)) return doc;
     const before: KeyState = doc === null ? INITIAL_KEY_STATE : stripDocument(doc);
     const after = evolve(before, { type: event.type, data: event.data } as KeyEvent);
     if (!after.exists) return doc;

@@ -1,7 +1,8 @@
-import { isSubmissionEvent, SUBMISSION_EVENT_SCHEMA_VERSION, type SubmissionEvent } from '../../domain/attestations/submission.events';
+import { isSubmissionEvent, type SubmissionEvent } from '../../domain/attestations/submission.events';
 import { foldSubmission, type SubmissionState } from '../../domain/attestations/submission.state';
 import type { RecordedEvent, StreamName } from '../../domain/events/event';
 import { streamName } from '../../domain/events/stream-name';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 
 /** One stream per envelope: submitting the same envelope again finds the same submission. */
@@ -9,9 +10,13 @@ export function submissionStream(submissionId: string): StreamName {
   return streamName('submission', submissionId);
 }
 
+/**
+ * The domain events of a submission stream, in order, each read as its current shape.
+ * @throws UnsupportedEventVersionError for a submission event this build cannot read.
+ */
 export function toSubmissionEvents(recorded: readonly RecordedEvent[]): SubmissionEvent[] {
-  return recorded.filter(isSubmissionEvent).map((e) => {
-    if (e.schemaVersion !== SUBMISSION_EVENT_SCHEMA_VERSION) throw new Error(`${e.type} schema version ${e.schemaVersion} is not supported by this build`);
+  return recorded.filter(isSubmissionEvent).map((stored) => {
+    const e = readCurrent(stored);
     return { type: e.type, data: e.data } as SubmissionEvent;
   });
 }

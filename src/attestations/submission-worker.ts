@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PendingView } from '../../projections/submissions/submission-view';
 import { SUBMISSIONS } from '../../projections/submissions/submissions.projection';
-import { AppError, UnavailableError, ValidationError } from '../errors/app-error';
+import { AppError, UnavailableError, UnsupportedEventVersionError, ValidationError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import type { ReadModelStore } from '../ports/read-model-store';
@@ -36,6 +36,8 @@ export class SubmissionWorker {
   private readonly recorded = new EventEmitter();
   private readonly ready: string[] = [];
   private readonly queued = new Set<string>();
+  /** Submissions whose stream holds an event this build cannot read: left to an upgraded worker. */
+  private readonly unreadable = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running = false;
 
@@ -111,7 +113,7 @@ export class SubmissionWorker {
   }
 
   private enqueue(task: string): void {
-    if (this.queued.has(task) || this.inFlight.has(task)) return;
+    if (this.queued.has(task) || this.inFlight.has(task) || this.unreadable.has(task.slice(0, task.indexOf('/')))) return;
     this.queued.add(task);
     this.ready.push(task);
   }
@@ -204,6 +206,13 @@ export class SubmissionWorker {
   private async failed(submissionId: string, logName: string, error: unknown): Promise<void> {
     const context = { submissionId, log: logName };
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UnsupportedEventVersionError) {
+      // Written by a newer Attestor: recording an attempt would append to a stream this build cannot
+      // read, and every later try fails the same way. Skip it (said once) until an upgraded worker runs.
+      if (!this.unreadable.has(submissionId)) this.logger.error('submission stream holds an event this build cannot read; skipping it', { ...context, error: message });
+      this.unreadable.add(submissionId);
+      return;
+    }
     if (error instanceof UnavailableError && error.code === 'transparency_log_breaker_open') {
       // The log is known to be down: wait for the breaker instead of writing an attempt per envelope.
       this.pausedUntil.set(logName, Date.now() + error.retryAfterSeconds * 1000);

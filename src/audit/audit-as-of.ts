@@ -1,9 +1,9 @@
 import { START_POSITION, type Position, type RecordedEvent } from '../../domain/events/event';
 import { streamName } from '../../domain/events/stream-name';
-import { upcast } from '../../migrations/events';
 import type { AuditRecord } from '../../projections/audit-trail/audit-record';
 import { AUDIT_TRAIL, auditKey, auditRecordOf, auditTrailProjection } from '../../projections/audit-trail/audit-trail.projection';
 import { keyRegistryProjection, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 import type { ReadModelStore } from '../ports/read-model-store';
 import { foldInMemory } from '../projections-runtime/fold-batch';
@@ -51,7 +51,7 @@ async function foldAuditRecords(store: EventStore, until: Position, query: Audit
       if (stored.position.commit > until.commit) return { items, cursor: null };
       const key = `${prefix}${auditKey(stored.position.commit)}`;
       if (key <= afterKey) continue;
-      const record = auditRecordOf(upcast(stored));
+      const record = auditRecordOf(readCurrent(stored));
       if (!matchesAudit(record, query)) continue;
       items.push(record);
       if (items.length === query.limit) return { items, cursor: encodeCursor(key) };
@@ -63,9 +63,9 @@ async function foldAuditRecords(store: EventStore, until: Position, query: Audit
 
 /**
  * The key registry document of one key as it stood at a point in history:
- * its own stream's events up to that position, upcast and folded with the
- * registry projection. Null if the key did not exist yet; undefined if it
- * never existed at all.
+ * its own stream's events up to that position, read as their current shape
+ * and folded with the registry projection (`foldInMemory`). Null if the key
+ * did not exist yet; undefined if it never existed at all.
  */
 export async function keyRegistryAsOf(store: EventStore, keyId: string, at: ResolvedAsOf): Promise<KeyRegistryDocument | null | undefined> {
   const events = await store.readStream(streamName('key', keyId));

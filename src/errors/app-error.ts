@@ -71,3 +71,47 @@ export class UnsupportedMediaTypeError extends AppError {
   readonly code = 'unsupported_media_type';
   readonly status = 415;
 }
+
+/**
+ * A stored event this build cannot read: written at a schema version it does
+ * not know (by a newer Attestor: a replica not yet upgraded in a rolling
+ * upgrade, an old binary on a store or EventStoreDB shared with a newer one),
+ * or an old version no upcaster lifts to the current one.
+ *
+ * Why 503: the request is fine — resending it changes nothing, so no 4xx —
+ * and the condition is known and named, so never the generic 500 "internal
+ * error". It belongs to the deployment: this server is older than its data
+ * and cannot serve that part of the ledger until it runs a build that reads
+ * the version; the same request to an upgraded instance succeeds, which is
+ * what 503 tells clients and load balancers. No Retry-After: time alone does
+ * not end it, an upgrade does. The stable code `unsupported_event_version`
+ * (problem type `urn:attestor:problem:unsupported_event_version`) tells it
+ * from a dependency outage.
+ */
+export class UnsupportedEventVersionError extends AppError {
+  readonly code = 'unsupported_event_version';
+  readonly status = 503;
+  readonly stream: string;
+  readonly eventType: string;
+  readonly storedVersion: number;
+  readonly readableVersions: readonly number[];
+
+  constructor(
+    event: { readonly id: string; readonly stream: string; readonly type: string; readonly schemaVersion: number },
+    readableVersions: readonly number[],
+    reason: 'newer' | 'no_upcaster',
+  ) {
+    const reads = `it reads ${event.type} at ${readableVersions.map((v) => `v${v}`).join(', ')}`;
+    const where = `stream ${event.stream} holds a ${event.type} event (id ${event.id}) stored at schema version ${event.schemaVersion}`;
+    super(
+      reason === 'newer'
+        ? `${where}, which this build of Attestor does not know (${reads}): the event was written by a newer Attestor. Upgrade Attestor to a build that reads ${event.type} v${event.schemaVersion}.`
+        : `${where}, which no upcaster of this build of Attestor lifts to the current shape (${reads}). Run an Attestor build that reads ${event.type} v${event.schemaVersion}.`,
+      { stream: event.stream, eventId: event.id, eventType: event.type, storedVersion: event.schemaVersion, readableVersions: [...readableVersions] },
+    );
+    this.stream = event.stream;
+    this.eventType = event.type;
+    this.storedVersion = event.schemaVersion;
+    this.readableVersions = readableVersions;
+  }
+}

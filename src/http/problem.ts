@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { AppError, UnavailableError } from '../errors/app-error';
+import { AppError, UnavailableError, UnsupportedEventVersionError } from '../errors/app-error';
 import type { Logger } from '../observability/logger';
 
 /** RFC 9457 problem details; `code` is stable, `detail` says what to fix. */
@@ -108,7 +108,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     if (err instanceof AppError) {
       if (err instanceof UnavailableError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
-      if (err.status >= 500) logger.warn('dependency unavailable', { requestId: instance, code: err.code, error: err.message });
+      // The store holds events newer than this build: an operator must act (upgrade), so it is an error, not a dependency blip.
+      if (err instanceof UnsupportedEventVersionError) logger.error('stored event this build cannot read', { requestId: instance, code: err.code, error: err.message });
+      else if (err.status >= 500) logger.warn('dependency unavailable', { requestId: instance, code: err.code, error: err.message });
       sendProblem(res, { status: err.status, code: err.code, detail: err.message, instance, extensions: err.details });
       return;
     }

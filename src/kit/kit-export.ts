@@ -12,6 +12,7 @@ import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/si
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { consistencyProof, inclusionProof } from '../../domain/transparency';
 import { ValidationError } from '../errors/app-error';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 import type { ObjectStore } from '../ports/object-store';
 import type { LedgerCheckpointer } from '../ledger/ledger-checkpointer';
@@ -98,8 +99,10 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
     let previous: { event: RecordedEvent; data: LedgerCheckpointSignedData } | null = null;
     let tlogEntries = 0;
     let found = false;
-    const take = (e: RecordedEvent, index: number): void => {
-      eventsOut.write(eventLine(e));
+    const take = (stored: RecordedEvent, index: number): void => {
+      // The events file holds the stored event; what the kit derives from it (log entries, key history) its current shape.
+      const e = readCurrent(stored);
+      eventsOut.write(eventLine(stored));
       if (index < treeSize) selected.push({ id: e.id, index });
       const digest = envelopeDigestOf(e);
       if (digest !== null) envelopes.add(digest);
@@ -116,7 +119,7 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
     for await (const e of allEvents(deps.store)) {
       if (index < treeSize) {
         leaves.push(ledgerLeafHash(e));
-        if (isLedgerCheckpoint(e)) previous = { event: e, data: e.data as LedgerCheckpointSignedData };
+        if (isLedgerCheckpoint(e)) previous = { event: e, data: readCurrent(e).data as LedgerCheckpointSignedData };
         if (!selection.partial || selects(e, options)) take(e, index);
       } else if (e.id === cp.eventId) {
         take(e, index);

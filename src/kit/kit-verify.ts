@@ -16,6 +16,9 @@ import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/si
 import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/envelope.events';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { verifyConsistency, verifyInclusion } from '../../domain/transparency';
+import { UnsupportedEventVersionError } from '../errors/app-error';
+import { readCurrent } from '../events/read-current';
+import { toKeyEvents } from '../signing/key-stream';
 import { VerificationService } from '../signing/verification.service';
 import { KitArchive, KitEventStore } from './kit-event-store';
 import {
@@ -188,6 +191,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const audit = new LedgerAudit({
     mode: manifest.selection.partial ? 'partial' : 'complete',
     origin: manifest.origin,
+    read: readCurrent,
     ...(options.trust?.ledgerKeys ? { pinnedKeys: options.trust.ledgerKeys } : {}),
   });
   const keyStore = new KitEventStore();
@@ -199,15 +203,19 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const root = Buffer.from(manifest.checkpoint.rootHash, 'hex');
   const eventProblems: string[] = [];
   const proofProblems: string[] = [];
+  /** The last event, in its current shape. */
   let last: RecordedEvent | null = null;
+  let unreadable: UnsupportedEventVersionError | null = null;
   let count = 0;
   let lastLeafIndex = -1;
   let previousCheckpoint: { id: string; data: LedgerCheckpointSignedData } | null = null;
   try {
-    for await (const e of kitEvents(dir)) {
+    for await (const stored of kitEvents(dir)) {
+      // What the checks read is the current shape; hashes, leaves and proofs are over the stored event.
+      const e = readCurrent(stored);
       count++;
-      audit.add(e);
-      if (e.stream.startsWith('key-') && isKeyEvent(e)) keyStore.add(e);
+      audit.add(stored);
+      if (e.stream.startsWith('key-') && isKeyEvent(e)) keyStore.add(stored);
       if (e.type === ENVELOPE_SIGNED) signings.push(e.data as EnvelopeSignedData);
       if (e.type === 'EntryLogged') entryLogged.set(e.id, e.data);
       const named = envelopeDigestOf(e);
@@ -226,7 +234,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
           proofProblems.push(`event ${e.id}: leaf index ${proof.leafIndex} is out of order or beyond the checkpoint (reordered or inserted event)`);
         } else {
           lastLeafIndex = proof.leafIndex;
-          const verdict = verifyInclusion({ leafIndex: proof.leafIndex, treeSize: manifest.checkpoint.treeSize, hashes: proof.hashes.map((h) => Buffer.from(h, 'hex')) }, ledgerLeafHash(e), root);
+          const verdict = verifyInclusion({ leafIndex: proof.leafIndex, treeSize: manifest.checkpoint.treeSize, hashes: proof.hashes.map((h) => Buffer.from(h, 'hex')) }, ledgerLeafHash(stored), root);
           if (!verdict.ok) proofProblems.push(`event ${e.id} (leaf ${proof.leafIndex}): ${verdict.reason}`);
         }
       }
@@ -234,7 +242,13 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     }
     if (proofs !== null && !(await proofs.next()).done) proofProblems.push(`${PROOFS_FILE} holds more proofs than the kit has events`);
   } catch (error) {
-    eventProblems.push(error instanceof Error ? error.message : String(error));
+    if (error instanceof UnsupportedEventVersionError) unreadable = error;
+    else eventProblems.push(error instanceof Error ? error.message : String(error));
+  }
+  if (unreadable !== null) {
+    // A kit written by a newer Attestor: nothing after this could be checked truthfully with this build.
+    check('event versions', false, unreadable.message);
+    return finish(manifest, null);
   }
   const ledger = audit.finish();
   if (count !== manifest.counts.events) eventProblems.push(`the kit holds ${count} events, the manifest says ${manifest.counts.events}`);
@@ -274,8 +288,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   if (options.trust?.ledgerKeys === undefined) warnings.push('the ledger key is the one the kit itself records (pass --trust with ledgerKeys to pin it)');
 
   // 6. The manifest signature, by the ledger key version that signed the checkpoint's registry.
-  const keyEventsOf = async (keyId: string): Promise<KeyEvent[]> =>
-    (await keyStore.readStream(`key-${keyId}` as RecordedEvent['stream'])).filter(isKeyEvent).map((e) => ({ type: e.type, data: e.data }) as KeyEvent);
+  const keyEventsOf = async (keyId: string): Promise<KeyEvent[]> => toKeyEvents(await keyStore.readStream(`key-${keyId}` as RecordedEvent['stream']));
   const manifestSig = envelope.signatures[0];
   let manifestOk = false;
   let manifestDetail = 'no checkpoint to tie the manifest to';
@@ -421,7 +434,7 @@ async function keysOf(store: KitEventStore): Promise<KeysFile> {
   const ids = [...new Set(events.map((e) => e.stream.slice('key-'.length)))].sort();
   return {
     keys: ids.flatMap((keyId) => {
-      const state = foldKey(events.filter((e) => e.stream === `key-${keyId}`).map((e) => ({ type: e.type, data: e.data }) as KeyEvent));
+      const state = foldKey(toKeyEvents(events.filter((e) => e.stream === `key-${keyId}`)));
       return state.exists ? [{ keyId, versions: state.versions.map((v) => ({ version: v.version, fingerprint: v.fingerprint, publicKeyPem: v.publicKeyPem, status: v.status })) }] : [];
     }),
   };

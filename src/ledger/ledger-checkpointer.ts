@@ -12,6 +12,7 @@ import { ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
 import type { Clock } from '../../domain/shared/clock';
 import { appendLeaf, EMPTY_FRONTIER, formatCheckpointBody, frontierRoot, type Frontier } from '../../domain/transparency';
 import { ConcurrencyError } from '../errors/concurrency-error';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 import type { LedgerKey } from './ledger-key';
 
@@ -97,7 +98,7 @@ export class LedgerCheckpointer {
       await this.catchUp();
       const last = this.last;
       if (last !== null && isLedgerCheckpoint(last.event)) {
-        const data = last.event.data as LedgerCheckpointSignedData;
+        const data = readCurrent(last.event).data as LedgerCheckpointSignedData;
         if (data.treeSize === last.index && data.origin === this.origin) {
           return { created: false, eventId: last.event.id, position: last.event.position, index: last.index, data };
         }

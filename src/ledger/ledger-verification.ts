@@ -4,6 +4,7 @@ import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domai
 import { LeafHashes, ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
 import { inclusionProof, rootOf, verifyInclusion } from '../../domain/transparency';
 import { NotFoundError } from '../errors/app-error';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 
 const PAGE = 10_000;
@@ -23,9 +24,12 @@ export async function* allEvents(store: EventStore): AsyncGenerator<RecordedEven
  * `attestor ledger verify`: every stream's hash chain, every checkpoint's
  * signature and recomputed root, checkpoints never shrinking, and optionally a
  * checkpoint the auditor kept from before (which catches a truncated tail).
+ * @throws UnsupportedEventVersionError when a checkpoint or key event is at a
+ *   version this build cannot read (its hashes alone could be checked, its
+ *   signatures not: upgrade Attestor to verify such a ledger).
  */
 export async function verifyLedger(store: EventStore, options: Omit<LedgerAuditOptions, 'mode'> = {}): Promise<LedgerReport> {
-  const audit = new LedgerAudit({ ...options, mode: 'complete' });
+  const audit = new LedgerAudit({ ...options, mode: 'complete', read: readCurrent });
   for await (const e of allEvents(store)) audit.add(e);
   return audit.finish();
 }
@@ -59,7 +63,7 @@ export async function proveEvent(store: EventStore, eventId: string): Promise<Le
     if (e.id === eventId) target = { event: e, index: leaves.size };
     leaves.push(ledgerLeafHash(e));
     if (target !== null && isLedgerCheckpoint(e)) {
-      const data = e.data as LedgerCheckpointSignedData;
+      const data = readCurrent(e).data as LedgerCheckpointSignedData;
       if (data.treeSize > target.index) covering = { event: e, data };
     }
   }

@@ -1,20 +1,24 @@
 import { streamName } from '../../domain/events/stream-name';
 import type { RecordedEvent, StreamName } from '../../domain/events/event';
 import { foldKey } from '../../domain/keys/key.evolve';
-import { isKeyEvent, KEY_EVENT_SCHEMA_VERSION, type KeyEvent } from '../../domain/keys/key.events';
+import { isKeyEvent, type KeyEvent } from '../../domain/keys/key.events';
 import type { KeyState } from '../../domain/keys/key.state';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 
 export function keyStream(keyId: string): StreamName {
   return streamName('key', keyId);
 }
 
-/** The domain events of a key stream, in order. */
+/**
+ * The domain events of a key stream, in order, each read as its current shape.
+ * @throws UnsupportedEventVersionError for a key event this build cannot read.
+ */
 export function toKeyEvents(recorded: readonly RecordedEvent[]): KeyEvent[] {
   const events: KeyEvent[] = [];
-  for (const e of recorded) {
-    if (!isKeyEvent(e)) continue;
-    if (e.schemaVersion !== KEY_EVENT_SCHEMA_VERSION) throw new Error(`${e.type} schema version ${e.schemaVersion} is not supported by this build`);
+  for (const stored of recorded) {
+    if (!isKeyEvent(stored)) continue;
+    const e = readCurrent(stored);
     events.push({ type: e.type, data: e.data } as KeyEvent);
   }
   return events;

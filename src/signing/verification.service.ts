@@ -6,6 +6,7 @@ import { parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-enve
 import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/envelope.events';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { NotFoundError } from '../errors/app-error';
+import { readCurrent } from '../events/read-current';
 import type { EventStore } from '../ports/event-store';
 import type { ObjectStore } from '../ports/object-store';
 import { isSha256Hex } from '../ports/object-store';
@@ -138,7 +139,8 @@ export class VerificationService {
     const events = await this.store.readStream(envelopeStream(envelopeDigest));
     const signed = events.find((e) => e.type === ENVELOPE_SIGNED);
     if (signed === undefined) throw new NotFoundError(`no envelope ${envelopeDigest} was signed here`, { envelopeDigest }, 'envelope_not_found');
-    return signed.data as EnvelopeSignedData;
+    // Read as the current shape: a v1 record (top-level keyId, no signers[] before its upcaster) reads as v2.
+    return readCurrent(signed).data as EnvelopeSignedData;
   }
 
   private async registryByFingerprint(): Promise<Map<string, { keyId: string; version: number; state: KeyState }>> {

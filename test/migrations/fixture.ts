@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventId, RecordedEvent, StreamName } from '../../domain/events/event';
+import type { EnvelopeSignedData } from '../../domain/signing/envelope.events';
 import type { EventStore } from '../../src/ports/event-store';
 
 /** Fixtures are committed under test/migrations/fixtures (the compiled tests run from dist/). */
@@ -41,5 +42,24 @@ export async function importFixture(store: EventStore, events: readonly Recorded
     await store.append(e.stream, [{ id: e.id, type: e.type, schemaVersion: e.schemaVersion, data: e.data, metadata: context }], {
       expectedRevision: e.revision === 0n ? 'no_stream' : e.revision - 1n,
     });
+  }
+}
+
+/**
+ * A store as the v1 writer left it: the events of `from` copied with their ids
+ * and context, every EnvelopeSigned rewritten in its v1 shape (the first signer
+ * duplicated at the top level with a signatureCount).
+ */
+export async function copyWithV1Signings(from: EventStore, to: EventStore): Promise<void> {
+  for (const e of await from.readAll()) {
+    const { prevHash: _p, hash: _h, ...metadata } = e.metadata;
+    let data = e.data;
+    let schemaVersion = e.schemaVersion;
+    if (e.type === 'EnvelopeSigned') {
+      const v2 = e.data as EnvelopeSignedData;
+      data = { ...v2, keyId: v2.signers[0]!.keyId, keyVersion: v2.signers[0]!.keyVersion, signatureCount: v2.signers.length };
+      schemaVersion = 1;
+    }
+    await to.append(e.stream, [{ id: e.id, type: e.type, schemaVersion, data, metadata }], { expectedRevision: e.revision === 0n ? 'no_stream' : e.revision - 1n });
   }
 }
