@@ -190,11 +190,15 @@ test('retries are bounded: a log that keeps failing is UnavailableError with Ret
 test('a log that does not answer times out and is retried, within bounded time', async (t) => {
   const log = await startLog(t);
   const proxy = await startProxy(t, log.url, () => ({ hang: true }));
-  const client = v1Client(t, log, proxy.url, { timeoutMs: 150, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+  // Attempts are counted by the client: on a loaded machine a retry can time out before its
+  // request even reaches the proxy, so the proxy's count would be a race.
+  const retries: number[] = [];
+  const client = v1Client(t, log, proxy.url, { timeoutMs: 150, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 }, onRetry: (r) => retries.push(r.attempt) });
   const started = Date.now();
   const error = await t.throwsAsync(client.checkpoint(), { instanceOf: UnavailableError });
   t.regex(error?.message ?? '', /within 150 ms/);
-  t.is(proxy.requests.length, 2);
+  t.deepEqual(retries, [1], 'the first attempt timed out and was retried once');
+  t.true(proxy.requests.length >= 1);
   t.true(Date.now() - started < 2_000);
 });
 
