@@ -1,13 +1,11 @@
-import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Router } from 'express';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { SqliteEventStore } from '../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../adapters/read-models/sqlite.read-model-store';
 import { allProjections } from '../projections';
 import { AttestationVerifier } from './attestations/attestation-verifier';
-import { buildAttestations, SUBMISSION_SERVICE, SUBMISSION_WORKER } from './attestations/attestations.composition';
-import { CLOCK, SystemClock } from './clock/system-clock';
+import { buildAttestations } from './attestations/attestations.composition';
+import { SystemClock } from './clock/system-clock';
 import type { Config } from './config/config';
 import { attestationRoutes } from './http/routes/attestations.routes';
 import { auditRoutes } from './http/routes/audit.routes';
@@ -15,22 +13,18 @@ import { healthRoutes } from './http/routes/health.routes';
 import { keysRoutes } from './http/routes/keys.routes';
 import { signRoutes } from './http/routes/sign.routes';
 import { verifyRoutes } from './http/routes/verify.routes';
-import { buildLedger, LEDGER_CHECKPOINTER } from './ledger/ledger.composition';
+import { buildLedger } from './ledger/ledger.composition';
+import { containerWith, type DependencyContainer } from './injection';
 import { loadLedgerConfig } from './ledger/ledger.config';
 import { LOGGER, type Logger } from './observability/logger';
 import { InstrumentedEventStore } from './observability/instrumented-event-store';
 import { METRICS, Metrics } from './observability/metrics';
-import { EVENT_STORE, type EventStore } from './ports/event-store';
+import type { EventStore } from './ports/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from './ports/read-model-store';
-import { KEY_PROVIDERS } from './ports/key-provider';
-import { OBJECT_STORE } from './ports/object-store';
 import { ProjectionFeed } from './projections-runtime/projection-feed';
 import { ProjectionRunner } from './projections-runtime/projection-runner';
-import { buildSigning, KEY_SERVICE, SIGNING_SERVICE, VERIFICATION_SERVICE } from './signing/signing.composition';
+import { buildSigning } from './signing/signing.composition';
 import { loadSigningConfig } from './signing/signing.config';
-
-export const CONFIG = Symbol('Config');
-export const PROJECTION_RUNNERS = Symbol('ProjectionRunners');
 
 /** Opens the configured event store: an `esdb://` connection string selects EventStoreDB, otherwise the SQLite file. */
 export async function openEventStore(config: Config, options: { mustExist?: boolean } = {}): Promise<EventStore> {
@@ -53,11 +47,11 @@ export interface Composition {
 
 /**
  * The composition root: the only place that knows which adapter implements
- * which port. Everything is registered in a child container so that tests can
- * build several services in one process.
+ * which port. Adapters are chosen from the configuration and registered in a
+ * child container (so tests can build several services in one process); the
+ * services are resolved from it by constructor injection (`@inject(TOKEN)`).
  */
 export async function compose(config: Config, logger: Logger): Promise<Composition> {
-  const container = rootContainer.createChildContainer();
   const metrics = new Metrics();
   const store = new InstrumentedEventStore(await openEventStore(config), metrics);
   const readModels: ReadModelStore = SqliteReadModelStore.open(config.readModelFile);
@@ -68,38 +62,22 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
       ),
   );
 
-  container.registerInstance(CONFIG, config);
+  const container = containerWith(store, new SystemClock());
   container.registerInstance(LOGGER, logger);
   container.registerInstance(METRICS, metrics);
-  const clock = new SystemClock();
-  container.registerInstance(CLOCK, clock);
-  container.registerInstance(EVENT_STORE, store);
   container.registerInstance(READ_MODEL_STORE, readModels);
-  container.registerInstance(PROJECTION_RUNNERS, runners);
 
-  const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock);
-  container.registerInstance(KEY_SERVICE, signing.keys);
-  container.registerInstance(SIGNING_SERVICE, signing.signing);
-  container.registerInstance(VERIFICATION_SERVICE, signing.verification);
-  container.registerInstance(KEY_PROVIDERS, signing.providers);
-  container.registerInstance(OBJECT_STORE, signing.archive);
+  const signing = buildSigning(loadSigningConfig(config.dataDir), container);
 
   const ledgerConfig = loadLedgerConfig();
-  const ledger = buildLedger(ledgerConfig, store, signing, clock, (error) =>
+  const ledger = buildLedger(ledgerConfig, container, (error) =>
     logger.error('ledger checkpoint failed', { error: error instanceof Error ? error.message : String(error) }),
   );
-  container.registerInstance(LEDGER_CHECKPOINTER, ledger.checkpointer);
   if (ledgerConfig.checkpointIntervalMs > 0) ledger.checkpointer.start();
 
-  const attestations = await buildAttestations(
-    config,
-    { store, readModels, archive: signing.archive, clock, logger, metrics },
-    { startWorker: config.submissions.worker, retry: config.submissions.retry },
-  );
-  container.registerInstance(SUBMISSION_SERVICE, attestations.service);
-  container.registerInstance(SUBMISSION_WORKER, attestations.worker);
-  const verifier = new AttestationVerifier(store, readModels, signing.verification, () => attestations.trustedRoot(), clock, metrics);
-  container.registerInstance(AttestationVerifier, verifier);
+  const attestations = await buildAttestations(config, container, { startWorker: config.submissions.worker, retry: config.submissions.retry });
+  container.registerSingleton(AttestationVerifier);
+  const verifier = container.resolve(AttestationVerifier);
 
   // One subscription feeds every projection: the ledger is read and decoded once.
   const feed = new ProjectionFeed(store, readModels, runners);

@@ -22,11 +22,16 @@ import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-vi
 import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
 import { TRUST_STATE, TRUST_STATE_KEY, type TrustStateDoc } from '../../projections/trust-state/trust-state.projection';
 import { NotFoundError, ValidationError } from '../errors/app-error';
-import type { Metrics } from '../observability/metrics';
-import type { EventStore } from '../ports/event-store';
-import type { ReadModelStore } from '../ports/read-model-store';
+import { inject, injectable } from '../injection';
+import { METRICS, Metrics } from '../observability/metrics';
+import { CLOCK } from '../ports/clock';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { READ_MODEL_STORE, type ReadModelStore } from '../ports/read-model-store';
 import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
-import type { VerificationService } from '../signing/verification.service';
+import { VerificationService } from '../signing/verification.service';
+
+/** Injection token of the trusted root offline verifiers need (`() => Record<string, unknown>`): every configured log's key. */
+export const TRUSTED_ROOT = Symbol('TrustedRoot');
 
 export interface VerifyCheck {
   readonly name: string;
@@ -68,16 +73,17 @@ const CACHE_LIMIT = 10_000;
  * `VerificationPerformed` event; results are cached per (envelope, policy,
  * trust state), so a key rotation or revocation invalidates them.
  */
+@injectable()
 export class AttestationVerifier {
   private readonly cache = new Map<string, Omit<VerifyResult, 'cached'>>();
 
   constructor(
-    private readonly store: EventStore,
-    private readonly readModels: ReadModelStore,
-    private readonly signatures: VerificationService,
-    private readonly trustedRoot: () => Record<string, unknown>,
-    private readonly clock: Clock,
-    private readonly metrics: Metrics,
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @inject(VerificationService) private readonly signatures: VerificationService,
+    @inject(TRUSTED_ROOT) private readonly trustedRoot: () => Record<string, unknown>,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   async verify(input: VerifyInput, policy: VerificationPolicy, ctx: CommandContext): Promise<VerifyResult> {

@@ -1,22 +1,19 @@
 import { join } from 'node:path';
 import { RekorV1Log, RekorV2Log, trustFromTrustedRoot } from '../../adapters/rekor';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../domain/attestations/retry-policy';
-import type { Clock } from '../../domain/shared/clock';
+import type { LogTarget } from '../../domain/attestations/log-target';
 import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
 import type { Config } from '../config/config';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
-import type { EventStore } from '../ports/event-store';
-import type { ObjectStore } from '../ports/object-store';
-import type { ReadModelStore } from '../ports/read-model-store';
-import type { TransparencyLog } from '../ports/transparency-log';
+import type { DependencyContainer } from '../injection';
+import { LOGGER, type Logger } from '../observability/logger';
+import { METRICS, type Metrics } from '../observability/metrics';
+import { READ_MODEL_STORE, type ReadModelStore } from '../ports/read-model-store';
+import { TRANSPARENCY_LOGS, type TransparencyLog } from '../ports/transparency-log';
+import { TRUSTED_ROOT } from './attestation-verifier';
 import { startTlogServer, type RunningTlog } from '../tlog/tlog-server';
-import { SubmissionWorker } from './submission-worker';
-import { SubmissionService } from './submission.service';
+import { SubmissionWorker, WORKER_OPTIONS, type WorkerOptions } from './submission-worker';
+import { LOG_TARGETS, RETRY_POLICY, SubmissionService, VERIFIER_LOOKUP, type VerifierLookup } from './submission.service';
 import { loadLogConfigs, type LogConfig } from './transparency-logs.config';
-
-export const SUBMISSION_SERVICE = Symbol('SubmissionService');
-export const SUBMISSION_WORKER = Symbol('SubmissionWorker');
 
 export interface AttestationComponents {
   readonly service: SubmissionService;
@@ -36,19 +33,19 @@ export interface AttestationOptions {
 }
 
 /**
- * The logs, the submission service and its worker. With no `ATTESTOR_TLOGS`,
- * the service starts its own local transparency log on a loopback port (the
- * air-gapped default) and submits to it.
+ * The logs, the submission service and its worker, resolved from `container`
+ * (which holds the event store, clock, archive, read models, logger and
+ * metrics). With no `ATTESTOR_TLOGS`, the service starts its own local
+ * transparency log on a loopback port (the air-gapped default) and submits to it.
  */
-export async function buildAttestations(
-  config: Config,
-  deps: { store: EventStore; readModels: ReadModelStore; archive: ObjectStore; clock: Clock; logger: Logger; metrics: Metrics },
-  options: AttestationOptions,
-): Promise<AttestationComponents> {
+export async function buildAttestations(config: Config, container: DependencyContainer, options: AttestationOptions): Promise<AttestationComponents> {
+  const logger = container.resolve<Logger>(LOGGER);
+  const metrics = container.resolve<Metrics>(METRICS);
+  const readModels = container.resolve<ReadModelStore>(READ_MODEL_STORE);
   let localLog: RunningTlog | null = null;
   let logConfigs = loadLogConfigs(config.transparencyLogs);
   if (!logConfigs) {
-    localLog = await startTlogServer({ dir: join(config.dataDir, 'tlog'), name: 'tlog.attestor.local', host: '127.0.0.1', port: 0, logger: deps.logger });
+    localLog = await startTlogServer({ dir: join(config.dataDir, 'tlog'), name: 'tlog.attestor.local', host: '127.0.0.1', port: 0, logger: logger });
     const trustedRoot = JSON.stringify(localLog.logs.trustedRoot());
     logConfigs = [{ name: 'local', api: 'v1', url: localLog.url, required: true, trustedRoot }];
   }
@@ -59,7 +56,7 @@ export async function buildAttestations(
       url: c.url,
       trust,
       id: c.name,
-      onRetry: () => deps.metrics.rekorRetry.inc({ log: c.name }),
+      onRetry: () => metrics.rekorRetry.inc({ log: c.name }),
       ...(c.timeoutMs === undefined ? {} : { timeoutMs: c.timeoutMs }),
       ...(c.breakerResetMs === undefined ? {} : { breaker: { resetTimeoutMs: c.breakerResetMs } }),
     };
@@ -71,7 +68,7 @@ export async function buildAttestations(
     if (!keyid) return null;
     const cached = known.get(keyid);
     if (cached) return cached;
-    for (const { doc } of deps.readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY)) {
+    for (const { doc } of readModels.listDocuments<KeyRegistryDocument>(KEY_REGISTRY)) {
       const version = doc.versions.find((v) => v.fingerprint === keyid);
       if (version) {
         known.set(keyid, version.publicKeyPem);
@@ -80,17 +77,18 @@ export async function buildAttestations(
     }
     return null;
   };
-  const service = new SubmissionService(
-    deps.store,
-    deps.archive,
-    deps.clock,
-    logConfigs.map((c) => ({ name: c.name, required: c.required })),
-    lookupVerifier,
-    options.retry ?? DEFAULT_RETRY_POLICY,
-  );
+  container.registerInstance<readonly LogTarget[]>(LOG_TARGETS, logConfigs.map((c) => ({ name: c.name, required: c.required })));
+  container.registerInstance<VerifierLookup>(VERIFIER_LOOKUP, lookupVerifier);
+  container.registerInstance<RetryPolicy>(RETRY_POLICY, options.retry ?? DEFAULT_RETRY_POLICY);
+  container.registerInstance<ReadonlyMap<string, TransparencyLog>>(TRANSPARENCY_LOGS, logs);
+  container.registerInstance<WorkerOptions>(WORKER_OPTIONS, { pollIntervalMs: 250 });
   // The logs are fixed for the process's life: merge their trusted roots once.
   const mergedRoot = mergeTrustedRoots(logConfigs.map((c) => JSON.parse(c.trustedRoot) as Record<string, unknown>));
-  const worker = new SubmissionWorker(deps.readModels, service, logs, deps.logger, deps.metrics, { pollIntervalMs: 250 });
+  container.registerInstance<() => Record<string, unknown>>(TRUSTED_ROOT, () => mergedRoot);
+  container.registerSingleton(SubmissionService);
+  container.registerSingleton(SubmissionWorker);
+  const service = container.resolve(SubmissionService);
+  const worker = container.resolve(SubmissionWorker);
   if (options.startWorker) worker.start();
   return {
     service,

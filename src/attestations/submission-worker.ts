@@ -2,12 +2,13 @@ import { EventEmitter } from 'node:events';
 import type { PendingView } from '../../projections/submissions/submission-view';
 import { SUBMISSIONS } from '../../projections/submissions/submissions.projection';
 import { AppError, UnavailableError, UnsupportedEventVersionError, ValidationError } from '../errors/app-error';
-import type { Logger } from '../observability/logger';
-import type { Metrics } from '../observability/metrics';
-import type { ReadModelStore } from '../ports/read-model-store';
-import type { TransparencyLog } from '../ports/transparency-log';
+import { inject, injectable } from '../injection';
+import { LOGGER, type Logger } from '../observability/logger';
+import { METRICS, Metrics } from '../observability/metrics';
+import { READ_MODEL_STORE, type ReadModelStore } from '../ports/read-model-store';
+import { TRANSPARENCY_LOGS, type TransparencyLog } from '../ports/transparency-log';
 import { submissionStatus, type SubmissionRecord } from '../../domain/attestations/submission.state';
-import type { SubmissionService } from './submission.service';
+import { SubmissionService } from './submission.service';
 
 /** How a wait for a submission ended: settled (with the record it settled in) or timed out. */
 export type WaitOutcome = { readonly status: 'logged' | 'failed'; readonly record: SubmissionRecord } | { readonly status: 'timeout' };
@@ -22,6 +23,9 @@ export interface WorkerOptions {
   readonly pollIntervalMs?: number;
 }
 
+/** Injection token of `WorkerOptions`. */
+export const WORKER_OPTIONS = Symbol('WorkerOptions');
+
 /**
  * Drains pending submissions: reads the queue from the submissions read
  * model, submits each due envelope to its log, and records the verified entry
@@ -30,6 +34,7 @@ export interface WorkerOptions {
  * a stale read model costs at most a harmless duplicate submission (the log
  * answers 409 with the existing entry).
  */
+@injectable()
 export class SubmissionWorker {
   private readonly inFlight = new Set<string>();
   private readonly pausedUntil = new Map<string, number>();
@@ -42,12 +47,12 @@ export class SubmissionWorker {
   private running = false;
 
   constructor(
-    private readonly readModels: ReadModelStore,
-    private readonly service: SubmissionService,
-    private readonly logs: ReadonlyMap<string, TransparencyLog>,
-    private readonly logger: Logger,
-    private readonly metrics: Metrics,
-    private readonly options: WorkerOptions = {},
+    @inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
+    @inject(SubmissionService) private readonly service: SubmissionService,
+    @inject(TRANSPARENCY_LOGS) private readonly logs: ReadonlyMap<string, TransparencyLog>,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(METRICS) private readonly metrics: Metrics,
+    @inject(WORKER_OPTIONS) private readonly options: WorkerOptions = {},
   ) {
     this.recorded.setMaxListeners(0);
   }

@@ -14,8 +14,10 @@ import { tlogEntryToJson } from '../../domain/transparency/bundle.write';
 import { ConcurrencyError } from '../errors/concurrency-error';
 import { ValidationError } from '../errors/app-error';
 import { translatingDomainErrors } from '../errors/domain-errors';
-import type { EventStore } from '../ports/event-store';
-import type { ObjectStore } from '../ports/object-store';
+import { inject, injectable } from '../injection';
+import { CLOCK } from '../ports/clock';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { OBJECT_STORE, type ObjectStore } from '../ports/object-store';
 import type { LoggedEntry } from '../ports/transparency-log';
 import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
 import { loadSubmission, submissionStream } from './submission-stream';
@@ -30,6 +32,11 @@ export interface SubmitResult {
 /** Finds the PEM public key of a DSSE `keyid` (our keys use the SPKI fingerprint); null when unknown. */
 export type VerifierLookup = (keyid: string) => string | null;
 
+/** Injection tokens of the submission policy: the configured logs (`LogTarget[]`), the verifier lookup, the retry policy. */
+export const LOG_TARGETS = Symbol('LogTargets');
+export const VERIFIER_LOOKUP = Symbol('VerifierLookup');
+export const RETRY_POLICY = Symbol('RetryPolicy');
+
 const SYSTEM: CommandContext = { actor: 'system:submission-worker' };
 
 /**
@@ -37,14 +44,15 @@ const SYSTEM: CommandContext = { actor: 'system:submission-worker' };
  * the stream, decides, appends at the revision it read, and on a concurrent
  * write simply decides again (the decider is idempotent).
  */
+@injectable()
 export class SubmissionService {
   constructor(
-    private readonly store: EventStore,
-    private readonly archive: ObjectStore,
-    private readonly clock: Clock,
-    private readonly logs: readonly LogTarget[],
-    private readonly lookupVerifier: VerifierLookup,
-    private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(OBJECT_STORE) private readonly archive: ObjectStore,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(LOG_TARGETS) private readonly logs: readonly LogTarget[],
+    @inject(VERIFIER_LOOKUP) private readonly lookupVerifier: VerifierLookup,
+    @inject(RETRY_POLICY) private readonly retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   ) {}
 
   /**

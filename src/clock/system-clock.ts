@@ -5,5 +5,3 @@ export class SystemClock implements Clock {
     return new Date().toISOString();
   }
 }
-
-export const CLOCK = Symbol('Clock');

@@ -13,8 +13,10 @@ import type { Clock } from '../../domain/shared/clock';
 import { appendLeaf, EMPTY_FRONTIER, formatCheckpointBody, frontierRoot, type Frontier } from '../../domain/transparency';
 import { ConcurrencyError } from '../errors/concurrency-error';
 import { readCurrent } from '../events/read-current';
-import type { EventStore } from '../ports/event-store';
-import type { LedgerKey } from './ledger-key';
+import { inject, injectable } from '../injection';
+import { CLOCK } from '../ports/clock';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { LedgerKey } from './ledger-key';
 
 export interface LedgerCheckpointerOptions {
   /** Checkpoint origin and note key name (default `attestor-ledger`). */
@@ -24,6 +26,9 @@ export interface LedgerCheckpointerOptions {
   /** Called when a periodic checkpoint fails (the timer keeps running). */
   readonly onError?: (error: unknown) => void;
 }
+
+/** Injection token of `LedgerCheckpointerOptions`. */
+export const LEDGER_CHECKPOINTER_OPTIONS = Symbol('LedgerCheckpointerOptions');
 
 export interface CheckpointResult {
   /** False when the latest event already was a checkpoint covering everything before it. */
@@ -45,6 +50,7 @@ const PAGE = 5000;
  * process loses the optimistic-concurrency race on the checkpoint stream and
  * this one retries.
  */
+@injectable()
 export class LedgerCheckpointer {
   private frontier: Frontier = EMPTY_FRONTIER;
   private lastPosition: Position = START_POSITION;
@@ -55,10 +61,10 @@ export class LedgerCheckpointer {
   readonly origin: string;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly key: LedgerKey,
-    private readonly clock: Clock,
-    private readonly options: LedgerCheckpointerOptions = {},
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(LedgerKey) private readonly key: LedgerKey,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(LEDGER_CHECKPOINTER_OPTIONS) private readonly options: LedgerCheckpointerOptions = {},
   ) {
     this.origin = options.origin ?? DEFAULT_LEDGER_ORIGIN;
   }

@@ -8,10 +8,11 @@ import { pae, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { verifyMessageSignature } from '../../domain/signing/signature-verification';
 import { formatSignedNote, noteVerifierFor, openCheckpoint } from '../../domain/transparency';
 import { spkiKeyId } from '../../domain/transparency/note-key';
-import type { EventStore } from '../ports/event-store';
-import type { KeyProviders } from '../ports/key-provider';
+import { inject, injectable } from '../injection';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { KEY_PROVIDERS, type KeyProviders } from '../ports/key-provider';
 import type { CommandContext } from '../signing/command-context';
-import type { KeyService } from '../signing/key.service';
+import { KeyService } from '../signing/key.service';
 import { loadKey } from '../signing/key-stream';
 
 export interface LedgerKeyOptions {
@@ -20,6 +21,9 @@ export interface LedgerKeyOptions {
   /** Provider that creates the key on first use (default `file`; `pkcs11` or `kms` keep it in an HSM). */
   readonly provider?: KeyProviderKind;
 }
+
+/** Injection token of `LedgerKeyOptions`. */
+export const LEDGER_KEY_OPTIONS = Symbol('LedgerKeyOptions');
 
 /** Which key version signed, as recorded with every ledger signature. */
 export interface LedgerSigner {
@@ -37,15 +41,16 @@ export interface LedgerSigner {
  * use. It signs checkpoint notes (C2SP signature type 0x02, key name = origin)
  * and kit manifests (DSSE).
  */
+@injectable()
 export class LedgerKey {
   readonly keyId: string;
   private readonly provider: KeyProviderKind;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly keys: KeyService,
-    private readonly providers: KeyProviders,
-    options: LedgerKeyOptions = {},
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(KeyService) private readonly keys: KeyService,
+    @inject(KEY_PROVIDERS) private readonly providers: KeyProviders,
+    @inject(LEDGER_KEY_OPTIONS) options: LedgerKeyOptions = {},
   ) {
     this.keyId = options.keyId ?? DEFAULT_LEDGER_KEY_ID;
     this.provider = options.provider ?? 'file';

@@ -1,24 +1,25 @@
-import type { Clock } from '../../domain/shared/clock';
-import type { EventStore } from '../ports/event-store';
-import type { SigningComponents } from '../signing/signing.composition';
-import { LedgerCheckpointer } from './ledger-checkpointer';
-import { LedgerKey } from './ledger-key';
+import type { DependencyContainer } from '../injection';
+import { LEDGER_CHECKPOINTER_OPTIONS, LedgerCheckpointer, type LedgerCheckpointerOptions } from './ledger-checkpointer';
+import { LEDGER_KEY_OPTIONS, LedgerKey, type LedgerKeyOptions } from './ledger-key';
 import type { LedgerConfig } from './ledger.config';
-
-export const LEDGER_CHECKPOINTER = Symbol('LedgerCheckpointer');
 
 export interface LedgerComponents {
   readonly ledgerKey: LedgerKey;
   readonly checkpointer: LedgerCheckpointer;
 }
 
-/** The ledger key and checkpointer over the service's store and key providers. The caller starts/stops the timer. */
-export function buildLedger(config: LedgerConfig, store: EventStore, signing: Pick<SigningComponents, 'keys' | 'providers'>, clock: Clock, onError?: (error: unknown) => void): LedgerComponents {
-  const ledgerKey = new LedgerKey(store, signing.keys, signing.providers, { keyId: config.keyId, provider: config.provider });
-  const checkpointer = new LedgerCheckpointer(store, ledgerKey, clock, {
+/**
+ * The ledger key and checkpointer, resolved from a container that already
+ * holds the signing services (`buildSigning`). The caller starts/stops the timer.
+ */
+export function buildLedger(config: LedgerConfig, container: DependencyContainer, onError?: (error: unknown) => void): LedgerComponents {
+  container.registerInstance<LedgerKeyOptions>(LEDGER_KEY_OPTIONS, { keyId: config.keyId, provider: config.provider });
+  container.registerInstance<LedgerCheckpointerOptions>(LEDGER_CHECKPOINTER_OPTIONS, {
     origin: config.origin,
     intervalMs: config.checkpointIntervalMs,
     ...(onError ? { onError } : {}),
   });
-  return { ledgerKey, checkpointer };
+  container.registerSingleton(LedgerKey);
+  container.registerSingleton(LedgerCheckpointer);
+  return { ledgerKey: container.resolve(LedgerKey), checkpointer: container.resolve(LedgerCheckpointer) };
 }

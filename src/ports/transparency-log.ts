@@ -71,3 +71,6 @@ export interface SubmittedEntry extends LoggedEntry {
 }
 
 export const TRANSPARENCY_LOG = Symbol('TransparencyLog');
+
+/** Injection token of the configured logs by name (`ReadonlyMap<string, TransparencyLog>`). */
+export const TRANSPARENCY_LOGS = Symbol('TransparencyLogs');

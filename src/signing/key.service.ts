@@ -8,8 +8,10 @@ import { InvalidKeyInputError, KeyAlreadyExistsError, KeyNotFoundError, KeyRevok
 import { KEY_EVENT_SCHEMA_VERSION } from '../../domain/keys/key.events';
 import type { KeyRecord, KeyState } from '../../domain/keys/key.state';
 import type { Clock } from '../../domain/shared/clock';
-import type { EventStore } from '../ports/event-store';
-import type { KeyProviders, ProvidedKey } from '../ports/key-provider';
+import { inject, injectable } from '../injection';
+import { CLOCK } from '../ports/clock';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { KEY_PROVIDERS, type KeyProviders, type ProvidedKey } from '../ports/key-provider';
 import { eventContext, newEvent, type CommandContext } from './command-context';
 import { translatingDomainErrors } from '../errors/domain-errors';
 import { keyStream, loadKey } from './key-stream';
@@ -39,11 +41,12 @@ export interface RevokeKeyRequest {
  * Application service of the key lifecycle: asks the provider for material,
  * lets the aggregate decide, appends the events with an expected revision.
  */
+@injectable()
 export class KeyService {
   constructor(
-    private readonly store: EventStore,
-    private readonly providers: KeyProviders,
-    private readonly clock: Clock,
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(KEY_PROVIDERS) private readonly providers: KeyProviders,
+    @inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   create(request: CreateKeyRequest, ctx: CommandContext = {}): Promise<KeyRecord> {

@@ -5,20 +5,17 @@ import { KmsKeyProvider } from '../../adapters/keys/kms.key-provider';
 import { Pkcs11KeyProvider } from '../../adapters/keys/pkcs11.key-provider';
 import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
 import { S3ObjectStore, s3ClientFor } from '../../adapters/object-store/s3.object-store';
-import type { Clock } from '../../domain/shared/clock';
-import type { EventStore } from '../ports/event-store';
-import type { KeyProvider } from '../ports/key-provider';
-import type { ObjectStore } from '../ports/object-store';
+import type { DependencyContainer } from '../injection';
+import { KEY_PROVIDERS, type KeyProvider } from '../ports/key-provider';
+import { OBJECT_STORE, type ObjectStore } from '../ports/object-store';
 import { KeyService } from './key.service';
 import type { SigningConfig } from './signing.config';
-import { SigningService } from './signing.service';
+import { SIGNING_LIMITS, SigningService, type SigningServiceOptions } from './signing.service';
 import { VerificationService } from './verification.service';
 
-export const KEY_SERVICE = Symbol('KeyService');
-export const SIGNING_SERVICE = Symbol('SigningService');
-export const VERIFICATION_SERVICE = Symbol('VerificationService');
-
 export interface SigningComponents {
+  /** The container they were resolved from: later parts (the ledger) resolve from it too. */
+  readonly container: DependencyContainer;
   readonly providers: KeyProviderRegistry;
   readonly archive: ObjectStore;
   readonly keys: KeyService;
@@ -27,8 +24,33 @@ export interface SigningComponents {
   close(): Promise<void>;
 }
 
-/** Builds the providers (each behind a circuit breaker), the archive and the three services. */
-export function buildSigning(config: SigningConfig, store: EventStore, clock: Clock): SigningComponents {
+/**
+ * Registers the signing adapters this configuration chooses (key providers,
+ * each behind a circuit breaker; the envelope archive) in `container`, which
+ * holds the event store and clock (`containerWith`), and resolves the three
+ * services from it.
+ */
+export function buildSigning(config: SigningConfig, container: DependencyContainer): SigningComponents {
+  const providers = new KeyProviderRegistry(keyProvidersFor(config), config.breaker);
+  const archive = archiveFor(config.archive);
+  container.registerInstance(KEY_PROVIDERS, providers);
+  container.registerInstance(OBJECT_STORE, archive);
+  container.registerInstance<SigningServiceOptions>(SIGNING_LIMITS, { maxPayloadBytes: config.maxPayloadBytes });
+  container.registerSingleton(KeyService);
+  container.registerSingleton(SigningService);
+  container.registerSingleton(VerificationService);
+  return {
+    container,
+    providers,
+    archive,
+    keys: container.resolve(KeyService),
+    signing: container.resolve(SigningService),
+    verification: container.resolve(VerificationService),
+    close: () => providers.close(),
+  };
+}
+
+function keyProvidersFor(config: SigningConfig): KeyProvider[] {
   const providers: KeyProvider[] = [new FileKeyProvider(config.keysDir)];
   if (config.pkcs11) providers.push(new Pkcs11KeyProvider(config.pkcs11));
   if (config.kms.enabled) {
@@ -39,24 +61,18 @@ export function buildSigning(config: SigningConfig, store: EventStore, clock: Cl
       }),
     );
   }
-  const registry = new KeyProviderRegistry(providers, config.breaker);
-  const archive: ObjectStore =
-    config.archive.kind === 'filesystem'
-      ? new FilesystemObjectStore(config.archive.root)
-      : new S3ObjectStore({
-          client: s3ClientFor({
-            ...(config.archive.endpoint ? { endpoint: config.archive.endpoint } : {}),
-            ...(config.archive.region ? { region: config.archive.region } : {}),
-          }),
-          bucket: config.archive.bucket,
-          prefix: config.archive.prefix,
-        });
-  return {
-    providers: registry,
-    archive,
-    keys: new KeyService(store, registry, clock),
-    signing: new SigningService(store, registry, archive, clock, { maxPayloadBytes: config.maxPayloadBytes }),
-    verification: new VerificationService(store, archive),
-    close: () => registry.close(),
-  };
+  return providers;
+}
+
+function archiveFor(archive: SigningConfig['archive']): ObjectStore {
+  return archive.kind === 'filesystem'
+    ? new FilesystemObjectStore(archive.root)
+    : new S3ObjectStore({
+        client: s3ClientFor({
+          ...(archive.endpoint ? { endpoint: archive.endpoint } : {}),
+          ...(archive.region ? { region: archive.region } : {}),
+        }),
+        bucket: archive.bucket,
+        prefix: archive.prefix,
+      });
 }

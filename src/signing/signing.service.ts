@@ -10,9 +10,11 @@ import { verifyMessageSignature } from '../../domain/signing/signature-verificat
 import type { Clock } from '../../domain/shared/clock';
 import { sha256Hex } from '../../domain/shared/sha256';
 import { ValidationError } from '../errors/app-error';
-import type { EventStore } from '../ports/event-store';
-import type { KeyProviders } from '../ports/key-provider';
-import type { ObjectStore } from '../ports/object-store';
+import { inject, injectable } from '../injection';
+import { CLOCK } from '../ports/clock';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { KEY_PROVIDERS, type KeyProviders } from '../ports/key-provider';
+import { OBJECT_STORE, type ObjectStore } from '../ports/object-store';
 import { eventContext, newEvent, type CommandContext } from './command-context';
 import { PayloadTooLargeError, SignatureSelfCheckError } from './errors';
 import { translatingDomainErrors } from '../errors/domain-errors';
@@ -44,6 +46,9 @@ export interface SigningServiceOptions {
   readonly maxKeys?: number;
 }
 
+/** Injection token of the signing limits (`SigningServiceOptions`). */
+export const SIGNING_LIMITS = Symbol('SigningLimits');
+
 export function envelopeStream(envelopeDigest: string) {
   return streamName('envelope', envelopeDigest);
 }
@@ -54,16 +59,17 @@ export function envelopeStream(envelopeDigest: string) {
  * EnvelopeSigned event in `envelope-<sha256>`; if anything fails before the
  * append, no event is written.
  */
+@injectable()
 export class SigningService {
   private readonly maxPayloadBytes: number;
   private readonly maxKeys: number;
 
   constructor(
-    private readonly store: EventStore,
-    private readonly providers: KeyProviders,
-    private readonly archive: ObjectStore,
-    private readonly clock: Clock,
-    options: SigningServiceOptions = {},
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(KEY_PROVIDERS) private readonly providers: KeyProviders,
+    @inject(OBJECT_STORE) private readonly archive: ObjectStore,
+    @inject(CLOCK) private readonly clock: Clock,
+    @inject(SIGNING_LIMITS) options: SigningServiceOptions = {},
   ) {
     this.maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
     this.maxKeys = options.maxKeys ?? 8;

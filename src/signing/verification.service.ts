@@ -7,9 +7,9 @@ import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/e
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { NotFoundError } from '../errors/app-error';
 import { readCurrent } from '../events/read-current';
-import type { EventStore } from '../ports/event-store';
-import type { ObjectStore } from '../ports/object-store';
-import { isSha256Hex } from '../ports/object-store';
+import { inject, injectable } from '../injection';
+import { EVENT_STORE, type EventStore } from '../ports/event-store';
+import { isSha256Hex, OBJECT_STORE, type ObjectStore } from '../ports/object-store';
 import { loadKey, toKeyEvents } from './key-stream';
 import { envelopeStream } from './signing.service';
 
@@ -48,10 +48,11 @@ export interface EnvelopeVerdict {
  * later) may be effective at or before the signing time, and the signature
  * must verify with that version's public key. Rotation never invalidates.
  */
+@injectable()
 export class VerificationService {
   constructor(
-    private readonly store: EventStore,
-    private readonly archive: ObjectStore,
+    @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(OBJECT_STORE) private readonly archive: ObjectStore,
   ) {}
 
   /** Verifies an envelope this service signed, found by its digest. */

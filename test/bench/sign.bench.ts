@@ -7,6 +7,7 @@ import * as pkcs11js from 'pkcs11js';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { pae } from '../../domain/signing/dsse-envelope';
 import { SystemClock } from '../../src/clock/system-clock';
+import { containerWith } from '../../src/injection';
 import { buildSigning } from '../../src/signing/signing.composition';
 import type { SigningConfig } from '../../src/signing/signing.config';
 import { initSoftHsmToken } from '../keys/helpers/softhsm';
@@ -98,7 +99,7 @@ export async function benchSign(): Promise<void> {
     breaker: {},
     maxPayloadBytes: 1024 * 1024,
   };
-  const signing = buildSigning(config, store, new SystemClock());
+  const signing = buildSigning(config, containerWith(store, new SystemClock()));
   let raw: RawPkcs11 | undefined;
   try {
     const fileKey = await signing.keys.create({ name: 'bench file key', provider: 'file' });

@@ -12,7 +12,6 @@ import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domai
 import { canonicalJson } from '../../domain/shared/canonical-json';
 import { envelopeBytes } from '../../domain/signing/dsse-envelope';
 import { formatCheckpointBody, formatVerifierKey, noteVerifierFor, parseTrustedRoot, rootOf, treeOfLeafHashes } from '../../domain/transparency';
-import { SystemClock } from '../../src/clock/system-clock';
 import { withSigning } from '../../src/cli/commands/signing-context';
 import { loadConfig } from '../../src/config/config';
 import { CHECKPOINT_FILE, EVENTS_FILE, eventLine, KEYS_FILE, MANIFEST_FILE, MANIFEST_PAYLOAD_TYPE, parseEventLine, PROOFS_FILE, TLOG_FILE, TRUST_ROOT_FILE, type CheckpointFile, type KeysFile, type KitManifest } from '../../src/kit/kit-format';
@@ -321,7 +320,7 @@ test('rebuild --from a damaged kit is refused, and the scratch store is removed'
 
 /** The source's own ledger key (what an insider holds), for the length of `work`. */
 function withLedgerKey<T>(dataDir: string, work: (key: LedgerKey) => Promise<T>): Promise<T> {
-  return withSigning(dataDir, (c) => work(buildLedger(loadLedgerConfig(), c.store, c, new SystemClock()).ledgerKey));
+  return withSigning(dataDir, (c) => work(buildLedger(loadLedgerConfig(), c.container).ledgerKey));
 }
 
 /**

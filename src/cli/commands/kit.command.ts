@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, accessSync, constants, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { openEventStore } from '../../composition-root';
-import { SystemClock } from '../../clock/system-clock';
 import { loadConfig } from '../../config/config';
 import { exportKit } from '../../kit/kit-export';
 import { importKit, KitRefusedError } from '../../kit/kit-import';
@@ -55,7 +54,7 @@ export function registerKitCommands(program: Command): void {
       try {
         await withSigning(opts.dataDir, async (c) => {
           const config = loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {});
-          const { checkpointer, ledgerKey } = buildLedger(loadLedgerConfig(), c.store, c, new SystemClock());
+          const { checkpointer, ledgerKey } = buildLedger(loadLedgerConfig(), c.container);
           const out = opts.out ? resolve(opts.out) : join(scratch!, 'kit.tar');
           const result = await exportKit(
             { store: c.store, archive: c.archive, checkpointer, ledgerKey },

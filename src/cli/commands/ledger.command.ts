@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { LedgerReport } from '../../../domain/ledger/ledger-audit';
 import { openEventStore } from '../../composition-root';
-import { SystemClock } from '../../clock/system-clock';
 import { loadConfig } from '../../config/config';
 import { buildLedger } from '../../ledger/ledger.composition';
 import { loadLedgerConfig } from '../../ledger/ledger.config';
@@ -25,7 +24,7 @@ export function registerLedgerCommand(program: Command): void {
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (opts: Common) => {
       await withSigning(opts.dataDir, async (c) => {
-        const { checkpointer } = buildLedger(loadLedgerConfig(), c.store, c, new SystemClock());
+        const { checkpointer } = buildLedger(loadLedgerConfig(), c.container);
         const cp = await checkpointer.checkpointNow();
         printJson({ created: cp.created, eventId: cp.eventId, index: cp.index, treeSize: cp.data.treeSize, rootHash: cp.data.rootHash, keyId: cp.data.keyId, keyVersion: cp.data.keyVersion });
         process.stdout.write(cp.data.checkpoint);

@@ -1,6 +1,7 @@
 import { openEventStore } from '../../composition-root';
 import { SystemClock } from '../../clock/system-clock';
 import { loadConfig } from '../../config/config';
+import { containerWith } from '../../injection';
 import type { EventStore } from '../../ports/event-store';
 import { buildSigning, type SigningComponents } from '../../signing/signing.composition';
 import { loadSigningConfig } from '../../signing/signing.config';
@@ -13,7 +14,7 @@ export async function withSigning<T>(
 ): Promise<T> {
   const config = loadConfig(process.env, dataDir ? { ATTESTOR_DATA_DIR: dataDir } : {});
   const store = await openEventStore(config, options);
-  const components = buildSigning(loadSigningConfig(config.dataDir), store, new SystemClock());
+  const components = buildSigning(loadSigningConfig(config.dataDir), containerWith(store, new SystemClock()));
   try {
     return await work({ ...components, store });
   } finally {

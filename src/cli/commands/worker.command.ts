@@ -6,8 +6,10 @@ import { buildAttestations } from '../../attestations/attestations.composition';
 import { SystemClock } from '../../clock/system-clock';
 import { openEventStore } from '../../composition-root';
 import { loadConfig } from '../../config/config';
-import { createLogger } from '../../observability/logger';
-import { Metrics } from '../../observability/metrics';
+import { containerWith } from '../../injection';
+import { createLogger, LOGGER } from '../../observability/logger';
+import { METRICS, Metrics } from '../../observability/metrics';
+import { READ_MODEL_STORE } from '../../ports/read-model-store';
 import { ProjectionRunner } from '../../projections-runtime/projection-runner';
 import { buildSigning } from '../../signing/signing.composition';
 import { loadSigningConfig } from '../../signing/signing.config';
@@ -30,8 +32,12 @@ export function registerWorkerCommand(program: Command): void {
       const readModels = SqliteReadModelStore.open(join(config.dataDir, 'worker-read-models.sqlite'));
       const runner = new ProjectionRunner(store, readModels, submissionsProjection, (name, error) => logger.error('projection stopped', { projection: name, error: String(error) }));
       runner.start();
-      const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock);
-      const attestations = await buildAttestations(config, { store, readModels, archive: signing.archive, clock, logger, metrics }, { startWorker: true, retry: config.submissions.retry });
+      const container = containerWith(store, clock);
+      container.registerInstance(LOGGER, logger);
+      container.registerInstance(METRICS, metrics);
+      container.registerInstance(READ_MODEL_STORE, readModels);
+      const signing = buildSigning(loadSigningConfig(config.dataDir), container);
+      const attestations = await buildAttestations(config, container, { startWorker: true, retry: config.submissions.retry });
       process.stdout.write(`attestor worker draining submissions to ${attestations.logConfigs.map((l) => l.name).join(', ')}\n`);
       const stop = (): void => {
         void (async () => {
