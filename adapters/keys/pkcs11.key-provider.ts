@@ -1,12 +1,13 @@
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as pkcs11js from 'pkcs11js';
 import { ecdsaRawToDer } from '../../domain/signing/ecdsa-signature';
 import type { KeyAlgorithm } from '../../domain/keys/key-algorithm';
-import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../src/errors/app-error';
+import { AppError, NotFoundError, UnavailableError, ValidationError } from '../../src/errors/app-error';
 import type { GenerateKeyRequest, ImportKeyRequest, KeyProvider, ProvidedKey } from '../../src/ports/key-provider';
+import { Pkcs11Login, type Pkcs11PinSource } from './pkcs11-login';
+import { acquireModule, releaseModule } from './pkcs11-module';
 
-export type Pkcs11PinSource = { readonly env: string } | { readonly file: string };
+export type { Pkcs11PinSource } from './pkcs11-login';
 
 export interface Pkcs11ProviderConfig {
   /** Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so). */
@@ -26,40 +27,6 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 type Handle = Buffer;
 
-/** One loaded module per path per process: C_Initialize/C_Finalize are process-wide. */
-const modules = new Map<string, { lib: pkcs11js.PKCS11; refs: number }>();
-
-function acquireModule(modulePath: string): pkcs11js.PKCS11 {
-  const existing = modules.get(modulePath);
-  if (existing) {
-    existing.refs++;
-    return existing.lib;
-  }
-  const lib = new pkcs11js.PKCS11();
-  lib.load(modulePath);
-  try {
-    // Async calls run on libuv worker threads: the module must lock internally.
-    lib.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-  } catch (error) {
-    if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED)) throw error;
-  }
-  modules.set(modulePath, { lib, refs: 1 });
-  return lib;
-}
-
-function releaseModule(modulePath: string): void {
-  const entry = modules.get(modulePath);
-  if (!entry) return;
-  entry.refs--;
-  if (entry.refs > 0) return;
-  modules.delete(modulePath);
-  try {
-    entry.lib.C_Finalize();
-  } finally {
-    entry.lib.close();
-  }
-}
-
 /**
  * Keys inside a PKCS#11 token (HSM, SoftHSM2). Generated keys are
  * non-extractable and sensitive; signing sends the SHA-256 digest to the token
@@ -73,8 +40,11 @@ export class Pkcs11KeyProvider implements KeyProvider {
   private readonly all: Handle[] = [];
   private readonly waiters: ((session: Handle) => void)[] = [];
   private readonly keyHandles = new Map<string, Handle>();
+  private readonly login: Pkcs11Login;
 
-  constructor(private readonly config: Pkcs11ProviderConfig) {}
+  constructor(private readonly config: Pkcs11ProviderConfig) {
+    this.login = new Pkcs11Login(config.pin, config.tokenLabel);
+  }
 
   async generate(request: GenerateKeyRequest): Promise<ProvidedKey> {
     checkAlgorithm(request.algorithm);
@@ -210,11 +180,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
       for (let i = 0; i < count; i++) sessions.push(lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
       const first = sessions[0];
       if (first === undefined) throw new Error('no session');
-      try {
-        lib.C_Login(first, pkcs11js.CKU_USER, this.readPin());
-      } catch (error) {
-        if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw error;
-      }
+      this.login.logIn(lib, first);
     } catch (error) {
       for (const s of sessions) {
         try {
@@ -231,44 +197,14 @@ export class Pkcs11KeyProvider implements KeyProvider {
     this.idle.push(...sessions);
   }
 
-  private readPin(): string {
-    const source = this.config.pin;
-    if ('env' in source) {
-      const pin = process.env[source.env];
-      if (pin === undefined || pin === '') {
-        throw new ValidationError(`the PKCS#11 PIN environment variable ${source.env} is not set; set it to the token's user PIN`, { env: source.env }, 'pkcs11_pin_missing');
-      }
-      return pin;
-    }
-    try {
-      return readFileSync(source.file, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new ValidationError(`cannot read the PKCS#11 PIN file ${source.file}: ${messageOf(error)}`, { file: source.file }, 'pkcs11_pin_missing');
-    }
-  }
-
   private translate(error: unknown): unknown {
     if (error instanceof AppError) return error;
     if (error instanceof pkcs11js.Pkcs11Error) {
       const name = error.message;
-      const where = `token ${JSON.stringify(this.config.tokenLabel)}`;
-      switch (error.code) {
-        case pkcs11js.CKR_PIN_INCORRECT:
-        case pkcs11js.CKR_PIN_INVALID:
-        case pkcs11js.CKR_PIN_LEN_RANGE:
-          return new ValidationError(`the PKCS#11 ${where} rejected the user PIN (${name}); fix the PIN in ${describePinSource(this.config.pin)}`, {}, 'pkcs11_pin_incorrect');
-        case pkcs11js.CKR_PIN_LOCKED:
-          return new ConflictError(`the user PIN of PKCS#11 ${where} is locked after too many wrong attempts; unlock it with the SO PIN`, {}, 'pkcs11_pin_locked');
-        default:
-          return new UnavailableError(`the PKCS#11 ${where} failed: ${name}`, 5, { pkcs11Code: name }, 'key_provider_failed', error);
-      }
+      return new UnavailableError(`the PKCS#11 token ${JSON.stringify(this.config.tokenLabel)} failed: ${name}`, 5, { pkcs11Code: name }, 'key_provider_failed', error);
     }
     return error;
   }
-}
-
-function describePinSource(pin: Pkcs11PinSource): string {
-  return 'env' in pin ? `environment variable ${pin.env}` : `PIN file ${pin.file}`;
 }
 
 type KeyRef = { readonly by: 'id'; readonly value: Buffer } | { readonly by: 'label'; readonly value: string };
