@@ -33,12 +33,36 @@ export function releaseModule(modulePath: string): void {
   }
 }
 
-/** C_Initialize, where "already initialised" is success (another user of the module in this process did it). */
-function initializeModule(lib: pkcs11js.PKCS11): void {
+/**
+ * C_Initialize, where "already initialised" is success. Called again when
+ * sessions are reopened: it changes nothing on a running library, and brings
+ * back one that was finalised under us (CKR_CRYPTOKI_NOT_INITIALIZED).
+ */
+export function initializeModule(lib: pkcs11js.PKCS11): void {
   try {
     // Async calls run on libuv worker threads: the module must lock internally.
     lib.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
   } catch (error) {
     if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED)) throw error;
   }
+}
+
+/**
+ * C_Finalize then C_Initialize, so that a library that lists only the tokens it
+ * saw at initialisation (SoftHSM2 does, and nothing in PKCS#11 forbids others
+ * to) looks again. Finalising while another thread is inside the
+ * library is undefined behaviour, so this is done only for the module's single
+ * user in this process, who must hold no session at that moment. Answers
+ * whether it re-initialised.
+ */
+export function reinitializeSoleModule(modulePath: string): boolean {
+  const entry = modules.get(modulePath);
+  if (entry?.refs !== 1) return false;
+  try {
+    entry.lib.C_Finalize();
+  } catch (error) {
+    if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_CRYPTOKI_NOT_INITIALIZED)) throw error;
+  }
+  initializeModule(entry.lib);
+  return true;
 }
