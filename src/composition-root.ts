@@ -77,7 +77,7 @@ export async function compose(config: Config, logger: Logger): Promise<Compositi
   container.registerInstance(READ_MODEL_STORE, readModels);
   container.registerInstance(PROJECTION_RUNNERS, runners);
 
-  const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock);
+  const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock, logger);
   container.registerInstance(KEY_SERVICE, signing.keys);
   container.registerInstance(SIGNING_SERVICE, signing.signing);
   container.registerInstance(VERIFICATION_SERVICE, signing.verification);

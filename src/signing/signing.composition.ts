@@ -6,6 +6,7 @@ import { Pkcs11KeyProvider } from '../../adapters/keys/pkcs11.key-provider';
 import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
 import { S3ObjectStore, s3ClientFor } from '../../adapters/object-store/s3.object-store';
 import type { Clock } from '../../domain/shared/clock';
+import type { Logger } from '../observability/logger';
 import type { EventStore } from '../ports/event-store';
 import type { KeyProvider } from '../ports/key-provider';
 import type { ObjectStore } from '../ports/object-store';
@@ -28,9 +29,19 @@ export interface SigningComponents {
 }
 
 /** Builds the providers (each behind a circuit breaker), the archive and the three services. */
-export function buildSigning(config: SigningConfig, store: EventStore, clock: Clock): SigningComponents {
+export function buildSigning(config: SigningConfig, store: EventStore, clock: Clock, logger?: Logger): SigningComponents {
   const providers: KeyProvider[] = [new FileKeyProvider(config.keysDir)];
-  if (config.pkcs11) providers.push(new Pkcs11KeyProvider(config.pkcs11));
+  const pkcs11 = config.pkcs11;
+  if (pkcs11) {
+    providers.push(
+      new Pkcs11KeyProvider({
+        ...pkcs11,
+        // The provider recovers by itself; operators still want to know the HSM restarted or dropped its sessions.
+        onSessionsLost: ({ pkcs11Code }) =>
+          logger?.warn('the HSM dropped the PKCS#11 sessions; opening new ones and logging in again', { token: pkcs11.tokenLabel, pkcs11Code }),
+      }),
+    );
+  }
   if (config.kms.enabled) {
     providers.push(
       new KmsKeyProvider({

@@ -30,7 +30,7 @@ export function registerWorkerCommand(program: Command): void {
       const readModels = SqliteReadModelStore.open(join(config.dataDir, 'worker-read-models.sqlite'));
       const runner = new ProjectionRunner(store, readModels, submissionsProjection, (name, error) => logger.error('projection stopped', { projection: name, error: String(error) }));
       runner.start();
-      const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock);
+      const signing = buildSigning(loadSigningConfig(config.dataDir), store, clock, logger);
       const attestations = await buildAttestations(config, { store, readModels, archive: signing.archive, clock, logger, metrics }, { startWorker: true, retry: config.submissions.retry });
       process.stdout.write(`attestor worker draining submissions to ${attestations.logConfigs.map((l) => l.name).join(', ')}\n`);
       const stop = (): void => {
