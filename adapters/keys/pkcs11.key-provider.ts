@@ -1,12 +1,14 @@
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import * as pkcs11js from 'pkcs11js';
 import { ecdsaRawToDer } from '../../domain/signing/ecdsa-signature';
 import type { KeyAlgorithm } from '../../domain/keys/key-algorithm';
-import { AppError, ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../src/errors/app-error';
+import { AppError, NotFoundError, UnavailableError, ValidationError } from '../../src/errors/app-error';
 import type { GenerateKeyRequest, ImportKeyRequest, KeyProvider, ProvidedKey } from '../../src/ports/key-provider';
+import { Pkcs11Login, type Pkcs11PinSource } from './pkcs11-login';
+import { acquireModule, releaseModule } from './pkcs11-module';
+import { type Lease, Pkcs11SessionPool } from './pkcs11-session-pool';
 
-export type Pkcs11PinSource = { readonly env: string } | { readonly file: string };
+export type { Pkcs11PinSource } from './pkcs11-login';
 
 export interface Pkcs11ProviderConfig {
   /** Path of the PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so). */
@@ -17,6 +19,8 @@ export interface Pkcs11ProviderConfig {
   readonly pin: Pkcs11PinSource;
   /** Sessions kept open for concurrent signing. Default 4. */
   readonly sessions?: number;
+  /** Told when the HSM dropped the sessions (restart, closed sessions, lost login), which are then replaced. */
+  readonly onSessionsLost?: (info: { readonly pkcs11Code: string }) => void;
 }
 
 /** DER of the OID prime256v1 (1.2.840.10045.3.1.7), the CKA_EC_PARAMS of a P-256 key. */
@@ -26,61 +30,30 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 type Handle = Buffer;
 
-/** One loaded module per path per process: C_Initialize/C_Finalize are process-wide. */
-const modules = new Map<string, { lib: pkcs11js.PKCS11; refs: number }>();
-
-function acquireModule(modulePath: string): pkcs11js.PKCS11 {
-  const existing = modules.get(modulePath);
-  if (existing) {
-    existing.refs++;
-    return existing.lib;
-  }
-  const lib = new pkcs11js.PKCS11();
-  lib.load(modulePath);
-  try {
-    // Async calls run on libuv worker threads: the module must lock internally.
-    lib.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK });
-  } catch (error) {
-    if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_CRYPTOKI_ALREADY_INITIALIZED)) throw error;
-  }
-  modules.set(modulePath, { lib, refs: 1 });
-  return lib;
-}
-
-function releaseModule(modulePath: string): void {
-  const entry = modules.get(modulePath);
-  if (!entry) return;
-  entry.refs--;
-  if (entry.refs > 0) return;
-  modules.delete(modulePath);
-  try {
-    entry.lib.C_Finalize();
-  } finally {
-    entry.lib.close();
-  }
-}
-
 /**
  * Keys inside a PKCS#11 token (HSM, SoftHSM2). Generated keys are
  * non-extractable and sensitive; signing sends the SHA-256 digest to the token
  * with CKM_ECDSA and converts its raw r‖s answer to DER. `providerRef` is
  * `id:<hex CKA_ID>` (or `label:<CKA_LABEL>` for an imported key without an id).
+ * When the HSM drops the sessions, the pool opens new ones, logs in again and
+ * the call runs once more (see Pkcs11SessionPool).
  */
 export class Pkcs11KeyProvider implements KeyProvider {
   readonly kind = 'pkcs11' as const;
-  private lib: pkcs11js.PKCS11 | null = null;
-  private readonly idle: Handle[] = [];
-  private readonly all: Handle[] = [];
-  private readonly waiters: ((session: Handle) => void)[] = [];
-  private readonly keyHandles = new Map<string, Handle>();
+  private pool: Pkcs11SessionPool | null = null;
+  private readonly login: Pkcs11Login;
 
-  constructor(private readonly config: Pkcs11ProviderConfig) {}
+  constructor(private readonly config: Pkcs11ProviderConfig) {
+    this.login = new Pkcs11Login(config.pin, config.tokenLabel);
+  }
 
   async generate(request: GenerateKeyRequest): Promise<ProvidedKey> {
     checkAlgorithm(request.algorithm);
     const id = randomBytes(16);
     const label = request.name.slice(0, 64);
-    await this.withSession(async (lib, session) => {
+    // Not run again after lost sessions: the cut-off call may have stored the pair, and a second pair with this id would make it ambiguous.
+    const retry = false;
+    await this.withSession(async ({ lib, session }) => {
       const common = [
         { type: pkcs11js.CKA_TOKEN, value: true },
         { type: pkcs11js.CKA_LABEL, value: label },
@@ -100,7 +73,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
           { type: pkcs11js.CKA_SIGN, value: true },
         ],
       );
-    });
+    }, retry);
     return this.publicKey(`id:${id.toString('hex')}`);
   }
 
@@ -113,7 +86,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
     }
     const ref = parseRef(request.reference);
     // Normalise to the CKA_ID when the key has one, so later renames of the label do not matter.
-    const canonical = await this.withSession((lib, session) => {
+    const canonical = await this.withSession(({ lib, session }) => {
       const key = findOne(lib, session, pkcs11js.CKO_PRIVATE_KEY, ref, request.reference ?? '');
       const [idAttr] = lib.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_ID }]);
       const id = idAttr?.value;
@@ -124,7 +97,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
 
   async publicKey(providerRef: string): Promise<ProvidedKey> {
     const ref = parseRef(providerRef);
-    return this.withSession((lib, session) => {
+    return this.withSession(({ lib, session }) => {
       const handle = findOne(lib, session, pkcs11js.CKO_PUBLIC_KEY, ref, providerRef);
       const attrs = lib.C_GetAttributeValue(session, handle, [{ type: pkcs11js.CKA_EC_PARAMS }, { type: pkcs11js.CKA_EC_POINT }]);
       const params = attrs[0]?.value;
@@ -141,11 +114,11 @@ export class Pkcs11KeyProvider implements KeyProvider {
   async sign(providerRef: string, message: Uint8Array): Promise<Buffer> {
     const ref = parseRef(providerRef);
     const digest = createHash('sha256').update(message).digest();
-    return this.withSession(async (lib, session) => {
-      let key = this.keyHandles.get(providerRef);
+    return this.withSession(async ({ lib, session, objects }) => {
+      let key = objects.get(providerRef);
       if (key === undefined) {
         key = findOne(lib, session, pkcs11js.CKO_PRIVATE_KEY, ref, providerRef);
-        this.keyHandles.set(providerRef, key);
+        objects.set(providerRef, key);
       }
       lib.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key);
       const raw = await lib.C_SignAsync(session, digest, Buffer.alloc(132));
@@ -154,121 +127,48 @@ export class Pkcs11KeyProvider implements KeyProvider {
   }
 
   close(): Promise<void> {
-    if (this.lib === null) return Promise.resolve();
-    const lib = this.lib;
-    this.lib = null;
-    for (const session of this.all) {
-      try {
-        lib.C_CloseSession(session);
-      } catch {
-        // already gone
-      }
-    }
-    this.all.length = 0;
-    this.idle.length = 0;
-    this.keyHandles.clear();
+    if (this.pool === null) return Promise.resolve();
+    this.pool.close();
+    this.pool = null;
     releaseModule(this.config.modulePath);
     return Promise.resolve();
   }
 
-  private async withSession<T>(work: (lib: pkcs11js.PKCS11, session: Handle) => T | Promise<T>): Promise<T> {
-    this.open();
-    const lib = this.lib;
-    if (lib === null) throw new UnavailableError('the PKCS#11 provider is closed', 5, {}, 'key_provider_unavailable');
-    const session = this.idle.pop() ?? (await new Promise<Handle>((resolve) => this.waiters.push(resolve)));
-    let broken = false;
+  private async withSession<T>(work: (lease: Lease) => T | Promise<T>, retry = true): Promise<T> {
     try {
-      return await work(lib, session);
+      return await this.sessions().use(work, retry);
     } catch (error) {
-      const translated = this.translate(error);
-      broken = translated instanceof UnavailableError;
-      throw translated;
-    } finally {
-      const next = this.waiters.shift();
-      if (next) next(session);
-      else this.idle.push(session);
-      if (broken) this.keyHandles.clear();
+      throw this.translate(error);
     }
   }
 
-  /** Loads the module, finds the token, opens the session pool and logs in (synchronous PKCS#11 calls). */
-  private open(): void {
-    if (this.lib !== null) return;
+  /** The session pool, loading the module at first use; the sessions themselves open at the first call. */
+  private sessions(): Pkcs11SessionPool {
+    if (this.pool !== null) return this.pool;
     let lib: pkcs11js.PKCS11;
     try {
       lib = acquireModule(this.config.modulePath);
     } catch (error) {
       throw new UnavailableError(`cannot load the PKCS#11 module ${this.config.modulePath}: ${messageOf(error)}`, 30, {}, 'key_provider_unavailable', error);
     }
-    const sessions: Handle[] = [];
-    try {
-      const slot = lib.C_GetSlotList(true).find((s) => lib.C_GetTokenInfo(s).label.trim() === this.config.tokenLabel);
-      if (slot === undefined) {
-        throw new UnavailableError(`no PKCS#11 token labelled ${JSON.stringify(this.config.tokenLabel)} is present in ${this.config.modulePath}`, 30, {}, 'pkcs11_token_not_found');
-      }
-      const count = Math.max(1, this.config.sessions ?? 4);
-      for (let i = 0; i < count; i++) sessions.push(lib.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
-      const first = sessions[0];
-      if (first === undefined) throw new Error('no session');
-      try {
-        lib.C_Login(first, pkcs11js.CKU_USER, this.readPin());
-      } catch (error) {
-        if (!(error instanceof pkcs11js.Pkcs11Error && error.code === pkcs11js.CKR_USER_ALREADY_LOGGED_IN)) throw error;
-      }
-    } catch (error) {
-      for (const s of sessions) {
-        try {
-          lib.C_CloseSession(s);
-        } catch {
-          // ignore
-        }
-      }
-      releaseModule(this.config.modulePath);
-      throw this.translate(error);
-    }
-    this.lib = lib;
-    this.all.push(...sessions);
-    this.idle.push(...sessions);
-  }
-
-  private readPin(): string {
-    const source = this.config.pin;
-    if ('env' in source) {
-      const pin = process.env[source.env];
-      if (pin === undefined || pin === '') {
-        throw new ValidationError(`the PKCS#11 PIN environment variable ${source.env} is not set; set it to the token's user PIN`, { env: source.env }, 'pkcs11_pin_missing');
-      }
-      return pin;
-    }
-    try {
-      return readFileSync(source.file, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new ValidationError(`cannot read the PKCS#11 PIN file ${source.file}: ${messageOf(error)}`, { file: source.file }, 'pkcs11_pin_missing');
-    }
+    this.pool = new Pkcs11SessionPool(lib, {
+      modulePath: this.config.modulePath,
+      tokenLabel: this.config.tokenLabel,
+      size: Math.max(1, this.config.sessions ?? 4),
+      logIn: (l, session) => this.login.logIn(l, session),
+      onSessionsLost: this.config.onSessionsLost,
+    });
+    return this.pool;
   }
 
   private translate(error: unknown): unknown {
     if (error instanceof AppError) return error;
     if (error instanceof pkcs11js.Pkcs11Error) {
       const name = error.message;
-      const where = `token ${JSON.stringify(this.config.tokenLabel)}`;
-      switch (error.code) {
-        case pkcs11js.CKR_PIN_INCORRECT:
-        case pkcs11js.CKR_PIN_INVALID:
-        case pkcs11js.CKR_PIN_LEN_RANGE:
-          return new ValidationError(`the PKCS#11 ${where} rejected the user PIN (${name}); fix the PIN in ${describePinSource(this.config.pin)}`, {}, 'pkcs11_pin_incorrect');
-        case pkcs11js.CKR_PIN_LOCKED:
-          return new ConflictError(`the user PIN of PKCS#11 ${where} is locked after too many wrong attempts; unlock it with the SO PIN`, {}, 'pkcs11_pin_locked');
-        default:
-          return new UnavailableError(`the PKCS#11 ${where} failed: ${name}`, 5, { pkcs11Code: name }, 'key_provider_failed', error);
-      }
+      return new UnavailableError(`the PKCS#11 token ${JSON.stringify(this.config.tokenLabel)} failed: ${name}`, 5, { pkcs11Code: name }, 'key_provider_failed', error);
     }
     return error;
   }
-}
-
-function describePinSource(pin: Pkcs11PinSource): string {
-  return 'env' in pin ? `environment variable ${pin.env}` : `PIN file ${pin.file}`;
 }
 
 type KeyRef = { readonly by: 'id'; readonly value: Buffer } | { readonly by: 'label'; readonly value: string };

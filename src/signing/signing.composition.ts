@@ -6,6 +6,7 @@ import { Pkcs11KeyProvider } from '../../adapters/keys/pkcs11.key-provider';
 import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
 import { S3ObjectStore, s3ClientFor } from '../../adapters/object-store/s3.object-store';
 import type { DependencyContainer } from '../injection';
+import { LOGGER, type Logger } from '../observability/logger';
 import { KEY_PROVIDERS, type KeyProvider } from '../ports/key-provider';
 import { OBJECT_STORE, type ObjectStore } from '../ports/object-store';
 import { KeyService } from './key.service';
@@ -31,7 +32,9 @@ export interface SigningComponents {
  * services from it.
  */
 export function buildSigning(config: SigningConfig, container: DependencyContainer): SigningComponents {
-  const providers = new KeyProviderRegistry(keyProvidersFor(config), config.breaker);
+  // Where a logger is registered (serve, worker), providers report what they recover from.
+  const logger = container.isRegistered(LOGGER, true) ? container.resolve<Logger>(LOGGER) : undefined;
+  const providers = new KeyProviderRegistry(keyProvidersFor(config, logger), config.breaker);
   const archive = archiveFor(config.archive);
   container.registerInstance(KEY_PROVIDERS, providers);
   container.registerInstance(OBJECT_STORE, archive);
@@ -50,9 +53,19 @@ export function buildSigning(config: SigningConfig, container: DependencyContain
   };
 }
 
-function keyProvidersFor(config: SigningConfig): KeyProvider[] {
+function keyProvidersFor(config: SigningConfig, logger: Logger | undefined): KeyProvider[] {
   const providers: KeyProvider[] = [new FileKeyProvider(config.keysDir)];
-  if (config.pkcs11) providers.push(new Pkcs11KeyProvider(config.pkcs11));
+  const pkcs11 = config.pkcs11;
+  if (pkcs11) {
+    providers.push(
+      new Pkcs11KeyProvider({
+        ...pkcs11,
+        // The provider recovers by itself; operators still want to know the HSM restarted or dropped its sessions.
+        onSessionsLost: ({ pkcs11Code }) =>
+          logger?.warn('the HSM dropped the PKCS#11 sessions; opening new ones and logging in again', { token: pkcs11.tokenLabel, pkcs11Code }),
+      }),
+    );
+  }
   if (config.kms.enabled) {
     providers.push(
       new KmsKeyProvider({
