@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BUNDLE_V03_MEDIA_TYPE, parseTlogEntry, type Bundle, type TlogEntry } from './bundle';
 import { bundleToJson } from './bundle.write';
-import { decodeBase64, decodeHex } from './bytes';
+import { decodeBase64, decodeDsseBase64, decodeHex } from './bytes';
 import { HASH_SIZE } from './merkle.hash';
 import { fail, ok, type Result } from './result';
 
@@ -185,10 +185,4 @@ export function bundleForDsse(
     },
   };
   return ok(bundleToJson(bundle));
-}
-
-/** DSSE allows standard or URL-safe base64. */
-function decodeDsseBase64(text: string): Buffer | undefined {
-  const standard = text.replace(/-/g, '+').replace(/_/g, '/');
-  return decodeBase64(standard);
 }
