@@ -1,6 +1,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { publicKeyFromPem } from '../shared/key-cache';
+import { decodePaddedBase64 } from '../transparency/bytes';
 
 /**
  * What a client may submit to the local log, parsed from untrusted JSON into
@@ -40,13 +41,18 @@ export interface HashedRekordV002Request {
   readonly keyDetails: KeyDetails;
 }
 
-const STRICT_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const base64 = (what: string) =>
   z
     .string({ error: `${what} must be a base64 string` })
     .min(1, `${what} must not be empty`)
-    .refine((s) => STRICT_B64.test(s), `${what} is not valid base64`)
-    .transform((s) => Buffer.from(s, 'base64'));
+    .transform((s, ctx) => {
+      const bytes = decodePaddedBase64(s);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${what} is not valid base64` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
 
 /** The local log's bounds on a submitted DSSE envelope; the service checks them before it accepts a submission. */
 export const DSSE_ENTRY_LIMITS = { payloadTypeLength: 256, keyidLength: 512, signatures: 16 } as const;

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { BUNDLE_V03_MEDIA_TYPE, type Bundle, type TlogEntry } from './bundle';
-import { nonEmptyBytes, nonNegativeInt64, protoBytes } from './bundle.schema';
+import { BUNDLE_V03_MEDIA_TYPE, parseTlogEntry, type Bundle, type TlogEntry } from './bundle';
 import { bundleToJson } from './bundle.write';
-import { decodeBase64, decodeHex } from './bytes';
+import { decodeBase64, decodeDsseBase64, decodeHex } from './bytes';
 import { HASH_SIZE } from './merkle.hash';
 import { fail, ok, type Result } from './result';
 
@@ -111,52 +110,25 @@ export function tlogEntryFromRekorV1(json: unknown): Result<TlogEntry> {
   });
 }
 
-const v2EntrySchema = z.object({
-  logIndex: nonNegativeInt64,
-  logId: z.object({ keyId: nonEmptyBytes }),
-  kindVersion: z.object({ kind: z.string().min(1), version: z.string().min(1) }),
-  integratedTime: nonNegativeInt64.optional(),
-  inclusionPromise: z.object({ signedEntryTimestamp: nonEmptyBytes }).optional(),
-  inclusionProof: z.object({
-    logIndex: nonNegativeInt64,
-    rootHash: protoBytes.refine((b) => b.length === HASH_SIZE, 'not a 32-byte hash'),
-    treeSize: nonNegativeInt64,
-    hashes: z.array(protoBytes.refine((b) => b.length === HASH_SIZE, 'not a 32-byte hash')).default([]),
-    checkpoint: z.object({ envelope: z.string().min(1) }),
-  }),
-  canonicalizedBody: nonEmptyBytes,
-});
-
 /**
- * Rekor v2 TransparencyLogEntry (proto-JSON) → bundle TlogEntry. A v2 entry
- * always carries an inclusion proof with its checkpoint; its integrated time
- * ("0" or absent) is dropped, as clients must not rely on it.
+ * Rekor v2 TransparencyLogEntry (proto-JSON) → bundle TlogEntry, read as a
+ * bundle's entry is (`parseTlogEntry`). A v2 entry always carries an inclusion
+ * proof of 32-byte hashes with its checkpoint; its integrated time ("0" or
+ * absent) is dropped, as clients must not rely on it.
  */
 export function tlogEntryFromRekorV2(json: unknown): Result<TlogEntry> {
-  const parsed = v2EntrySchema.safeParse(json);
-  if (!parsed.success) return fail(`malformed Rekor v2 entry: ${z.prettifyError(parsed.error).replace(/\n\s*/g, ' ')}`);
-  const e = parsed.data;
+  const parsed = parseTlogEntry(json);
+  if (!parsed.ok) return fail(`malformed Rekor v2 entry: ${parsed.reason}`);
+  const e = parsed.value;
+  const proof = e.inclusionProof;
+  if (proof?.checkpoint === undefined) return fail('malformed Rekor v2 entry: it needs an inclusion proof with its checkpoint');
+  if (proof.rootHash.length !== HASH_SIZE || proof.hashes.some((h) => h.length !== HASH_SIZE)) return fail('malformed Rekor v2 entry: inclusion proof hashes must be 32 bytes');
   const kv = kindVersionOf(e.canonicalizedBody);
   if (!kv.ok) return kv;
-  if (kv.value.kind !== e.kindVersion.kind || kv.value.version !== e.kindVersion.version) {
-    return fail(`entry says ${e.kindVersion.kind}/${e.kindVersion.version} but its body is ${kv.value.kind}/${kv.value.version}`);
+  if (kv.value.kind !== e.kind || kv.value.version !== e.version) {
+    return fail(`entry says ${e.kind}/${e.version} but its body is ${kv.value.kind}/${kv.value.version}`);
   }
-  return ok({
-    logIndex: e.logIndex,
-    logId: e.logId.keyId,
-    kind: e.kindVersion.kind,
-    version: e.kindVersion.version,
-    integratedTime: 0,
-    ...(e.inclusionPromise ? { signedEntryTimestamp: e.inclusionPromise.signedEntryTimestamp } : {}),
-    inclusionProof: {
-      logIndex: e.inclusionProof.logIndex,
-      rootHash: e.inclusionProof.rootHash,
-      treeSize: e.inclusionProof.treeSize,
-      hashes: e.inclusionProof.hashes,
-      checkpoint: e.inclusionProof.checkpoint.envelope,
-    },
-    canonicalizedBody: e.canonicalizedBody,
-  });
+  return ok({ ...e, integratedTime: 0 });
 }
 
 /** `kind` and `apiVersion` of a canonicalized Rekor body. */
@@ -213,10 +185,4 @@ export function bundleForDsse(
     },
   };
   return ok(bundleToJson(bundle));
-}
-
-/** DSSE allows standard or URL-safe base64. */
-function decodeDsseBase64(text: string): Buffer | undefined {
-  const standard = text.replace(/-/g, '+').replace(/_/g, '/');
-  return decodeBase64(standard);
 }

@@ -36,7 +36,7 @@ export const nonNegativeInt64 = protoInt64.refine((n) => n >= 0, 'must not be ne
 
 const hashOutput = z.object({ algorithm: z.string(), digest: protoBytes });
 
-const tlogEntrySchema = z.object({
+export const tlogEntrySchema = z.object({
   logIndex: nonNegativeInt64,
   logId: z.object({ keyId: nonEmptyBytes }),
   kindVersion: z.object({ kind: z.string().min(1), version: z.string().min(1) }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { bundleWireSchema, type BundleWire, type TlogEntryWire } from './bundle.schema';
-import { readWellFormedBundle } from './bundle.wire-reader';
+import { bundleWireSchema, tlogEntrySchema, type BundleWire, type TlogEntryWire } from './bundle.schema';
+import { readWellFormedBundle, readWellFormedTlogEntry } from './bundle.wire-reader';
 import { fail, ok, type Result } from './result';
 
 /**
@@ -112,6 +112,19 @@ export function parseBundleJson(text: string): Result<Bundle> {
     return fail(`bundle is not JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   return parseBundle(json);
+}
+
+/**
+ * One tlog entry (protobuf-specs `TransparencyLogEntry` proto-JSON, as Rekor v2
+ * answers it), read exactly as `parseBundle` reads each entry of a bundle;
+ * the reason names the bad field. A bundle version's own requirements (a SET,
+ * a checkpoint) are the caller's to add.
+ */
+export function parseTlogEntry(json: unknown): Result<TlogEntry> {
+  const wellFormed = readWellFormedTlogEntry(json);
+  if (wellFormed !== undefined) return ok(wellFormed);
+  const wire = tlogEntrySchema.safeParse(json);
+  return wire.success ? ok(tlogEntryFromWire(wire.data)) : fail(z.prettifyError(wire.error).replace(/\n\s*/g, ' '));
 }
 
 function fromWire(wire: BundleWire, version: BundleVersion): Bundle {

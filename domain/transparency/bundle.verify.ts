@@ -3,10 +3,10 @@ import { RFC3161Timestamp } from '@sigstore/core';
 import { parseBundle, parseBundleJson, type Bundle } from './bundle';
 import { verifyArtifact, verifyContentSignature } from './bundle-content.verify';
 import { bundleSigner } from './bundle-signer';
-import type { Result } from './result';
+import { fail, ok, type Result } from './result';
 import { verifyCertificateAndTimestamps } from './sigstore-js.delegate';
-import { verifyTlogEntry } from './tlog-entry.verify';
-import { parseTrustedRoot } from './trusted-root';
+import { hasSet, verifyTlogEntry, type TlogEntryContext, type TlogVerificationCache } from './tlog-entry.verify';
+import { parseTrustedRoot, type TrustedRoot } from './trusted-root';
 import { checkList, verdictOf, type Verdict } from './verification-check';
 
 export interface VerifyBundleOptions {
@@ -31,6 +31,28 @@ export interface VerifyBundleOptions {
  * sigstore-js. Returns every check by name; `verified` only if all passed.
  */
 export function verifyBundle(input: unknown, options: VerifyBundleOptions): Verdict {
+  return verifyBundleWith(input, options.artifact, options, { trustedRoot: () => parseTrustedRoot(typeof options.trustedRoot === 'string' ? safeJson(options.trustedRoot) : options.trustedRoot) });
+}
+
+/** How `verifyBundleWith` gets what does not depend on the bundle. */
+export interface BundleVerification {
+  /** The trusted root, read (or handed over, when read before) once the bundle has parsed. */
+  readonly trustedRoot: () => Result<TrustedRoot>;
+  /** Verifications remembered from earlier bundles (`BundleBatchVerifier`). */
+  readonly cache?: TlogVerificationCache;
+  /**
+   * For a managed-key bundle with no RFC 3161 timestamp and exactly one tlog
+   * entry carrying a SET, do not delegate to sigstore-js: there it would only
+   * re-verify the envelope signature (checked here) and count the entry's
+   * integrated time as the one required timestamp (the SET check verifies
+   * it). `BundleBatchVerifier` sets this and re-verifies any bundle that fails
+   * without it, so verdicts keep `verifyBundle`'s reasons.
+   */
+  readonly setCoversTimestamps?: boolean;
+}
+
+/** `verifyBundle`'s checks, in its order and with its names, given the trusted root and (optionally) caches. */
+export function verifyBundleWith(input: unknown, artifact: Uint8Array | undefined, options: Omit<VerifyBundleOptions, 'trustedRoot' | 'artifact'>, how: BundleVerification): Verdict {
   const { checks, add } = checkList();
 
   const parsed = typeof input === 'string' ? parseBundleJson(input) : parseBundle(input);
@@ -38,7 +60,7 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions): Verd
   if (!parsed.ok) return verdictOf(checks);
   const bundle = parsed.value;
 
-  const root = parseTrustedRoot(typeof options.trustedRoot === 'string' ? safeJson(options.trustedRoot) : options.trustedRoot);
+  const root = how.trustedRoot();
   add('trusted-root.parse', root);
   if (!root.ok) return verdictOf(checks);
 
@@ -46,36 +68,39 @@ export function verifyBundle(input: unknown, options: VerifyBundleOptions): Verd
   add('signer', signer);
 
   const entries = bundle.verificationMaterial.tlogEntries;
-  add('tlog.present', entries.length > 0 ? { ok: true, value: undefined } : { ok: false, reason: 'bundle has no transparency log entry' });
-  const fallbackTimes = timestampTimes(bundle);
-  entries.forEach((entry, i) => {
-    checks.push(
-      ...verifyTlogEntry(entry, {
-        trustedRoot: root.value,
-        content: bundle.content,
-        signer,
-        fallbackTimes: fallbackTimes.length > 0 ? fallbackTimes : [options.now ?? new Date()],
-        label: entries.length === 1 ? 'tlog' : `tlog[${i}]`,
-      }),
-    );
-  });
+  add('tlog.present', entries.length > 0 ? OK : fail('bundle has no transparency log entry'));
+  const timestamps = timestampTimes(bundle);
+  const context: TlogEntryContext = {
+    trustedRoot: root.value,
+    content: bundle.content,
+    signer,
+    fallbackTimes: timestamps.length > 0 ? timestamps : [options.now ?? new Date()],
+    cache: how.cache,
+  };
+  entries.forEach((entry, i) => verifyTlogEntry(checks, entry, entries.length === 1 ? 'tlog' : `tlog[${i}]`, context));
 
   if (signer.ok) {
-    add('signature', verifyContentSignature(bundle.content, signer.value.publicKey, options.artifact));
+    add('signature', verifyContentSignature(bundle.content, signer.value.publicKey, artifact));
   }
-  const artifact = verifyArtifact(bundle.content, options.artifact);
-  add('artifact', artifact, artifact.ok ? artifact.value : undefined);
+  const artifactCheck = verifyArtifact(bundle.content, artifact);
+  add('artifact', artifactCheck, artifactCheck.ok ? artifactCheck.value : undefined);
 
   if (signer.ok) {
-    const delegated = verifyCertificateAndTimestamps(bundle, root.value, signer.value, options.artifact);
-    // With a managed key only the timestamps are left to check; with a certificate, its chain and SCTs too.
-    add(signer.value.$case === 'publicKey' ? 'timestamps' : 'certificate-and-timestamps', delegated, 'delegated to @sigstore/verify');
-    if (signer.value.$case === 'certificate' && (options.identity !== undefined || options.issuer !== undefined)) {
-      add('identity', delegated.ok ? matchIdentity(delegated.value, options) : { ok: false, reason: 'certificate was not verified' });
+    if (how.setCoversTimestamps && signer.value.$case === 'publicKey' && bundle.verificationMaterial.rfc3161Timestamps.length === 0 && entries.length === 1 && hasSet(entries[0])) {
+      add('timestamps', OK, 'the tlog entry integrated time, covered by its verified SET');
+    } else {
+      const delegated = verifyCertificateAndTimestamps(bundle, root.value, signer.value, artifact);
+      // With a managed key only the timestamps are left to check; with a certificate, its chain and SCTs too.
+      add(signer.value.$case === 'publicKey' ? 'timestamps' : 'certificate-and-timestamps', delegated, 'delegated to @sigstore/verify');
+      if (signer.value.$case === 'certificate' && (options.identity !== undefined || options.issuer !== undefined)) {
+        add('identity', delegated.ok ? matchIdentity(delegated.value, options) : fail('certificate was not verified'));
+      }
     }
   }
   return verdictOf(checks);
 }
+
+const OK = ok(undefined);
 
 /** Exact match of the certificate's identity and issuer against the policy (shared with the batch verifier). */
 export function matchIdentity(actual: { subjectAlternativeName?: string; issuer?: string }, expected: Pick<VerifyBundleOptions, 'identity' | 'issuer'>): Result<void> {

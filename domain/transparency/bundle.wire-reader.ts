@@ -20,7 +20,7 @@ export function readWellFormedBundle(json: unknown, versionOf: (mediaType: strin
   if (mediaType === undefined || version === undefined || vm === undefined) return undefined;
 
   const material = verificationMaterialContent(vm);
-  const tlogEntries = vm['tlogEntries'] === undefined ? [] : arrayOf(vm['tlogEntries'], tlogEntry);
+  const tlogEntries = vm['tlogEntries'] === undefined ? [] : arrayOf(vm['tlogEntries'], readWellFormedTlogEntry);
   const rfc3161Timestamps = timestamps(vm['timestampVerificationData']);
   const content = bundleContent(wire);
   if (material === undefined || tlogEntries === undefined || rfc3161Timestamps === undefined || content === undefined) return undefined;
@@ -56,7 +56,8 @@ function timestamps(value: unknown): Buffer[] | undefined {
   return arrayOf(data['rfc3161Timestamps'], (t) => nonEmptyProtoBytes(object(t)?.['signedTimestamp']));
 }
 
-function tlogEntry(value: unknown): TlogEntry | undefined {
+/** One tlog entry (protobuf-specs `TransparencyLogEntry`), as `readWellFormedBundle` reads each: `undefined` for anything unusual. */
+export function readWellFormedTlogEntry(value: unknown): TlogEntry | undefined {
   const e = object(value);
   if (e === undefined) return undefined;
   const logIndex = nonNegativeInt64(e['logIndex']);

@@ -8,11 +8,30 @@ import type { EntryBody, SignerRef } from './rekor-body';
 import { fail, ok, type Result } from './result';
 import { spkiDer as spkiDerOf } from '../shared/key-cache';
 
+/** An entry body's verifier as bytes: a certificate, or a public key re-encoded the way node:crypto exports it. */
+export interface DecodedVerifier {
+  readonly certificateDer?: Buffer;
+  readonly spki?: Buffer;
+}
+
+/**
+ * Remembers the verifiers of entry bodies already decoded (a batch of bundles
+ * meets the same few keys again and again). Each method answers what `decode`
+ * answers for its input, calling it only for an input not seen before.
+ */
+export interface VerifierKeyCache {
+  /** A PEM certificate or public key (Rekor v1). */
+  pemVerifier(pem: string, decode: (pem: string) => Result<DecodedVerifier>): Result<DecodedVerifier>;
+  /** A DER public key (Rekor v2). */
+  derVerifier(der: Buffer, decode: (der: Buffer) => Result<DecodedVerifier>): Result<DecodedVerifier>;
+}
+
 /**
  * Does the logged entry describe this bundle's signature? Without this a
  * valid inclusion proof for some other entry would vouch for any content.
+ * `keys`, if given, remembers the entry verifiers decoded for earlier bundles.
  */
-export function matchEntryBody(body: EntryBody, content: BundleContent, signer: BundleSigner): Result<void> {
+export function matchEntryBody(body: EntryBody, content: BundleContent, signer: BundleSigner, keys?: VerifierKeyCache): Result<void> {
   switch (body.$case) {
     case 'hashedrekord': {
       const signed =
@@ -22,7 +41,7 @@ export function matchEntryBody(body: EntryBody, content: BundleContent, signer: 
             { digest: sha256(paeOf(content.dsseEnvelope)), signature: firstSignature(content.dsseEnvelope) };
       if (!bytesEqual(body.digest, signed.digest)) return fail('entry digest does not match the bundle');
       if (!bytesEqual(body.signature, signed.signature)) return fail('entry signature does not match the bundle signature');
-      return signerMatches(body.signer, signer);
+      return signerMatches(body.signer, signer, keys);
     }
     case 'dsse':
     case 'intoto': {
@@ -35,7 +54,7 @@ export function matchEntryBody(body: EntryBody, content: BundleContent, signer: 
       if (body.$case === 'intoto' && (!bytesEqual(body.payload, envelope.payload) || body.payloadType !== envelope.payloadType)) {
         return fail('logged envelope differs from the bundle envelope');
       }
-      return signerMatches(logged.signer, signer);
+      return signerMatches(logged.signer, signer, keys);
     }
   }
 }
@@ -48,32 +67,58 @@ function firstSignature(envelope: { readonly signatures: readonly { readonly sig
   return envelope.signatures[0]?.sig ?? Buffer.alloc(0);
 }
 
-function signerMatches(ref: SignerRef, signer: BundleSigner): Result<void> {
-  const mismatch = fail<void>('entry was signed by a different certificate or key than the bundle');
+const MISMATCH = fail<void>('entry was signed by a different certificate or key than the bundle');
+const MATCH = ok<void>(undefined);
+
+function signerMatches(ref: SignerRef, signer: BundleSigner, keys: VerifierKeyCache | undefined): Result<void> {
   switch (ref.$case) {
     case 'x509Certificate':
-      return signer.$case === 'certificate' && bytesEqual(ref.der, signer.der) ? ok(undefined) : mismatch;
-    case 'publicKey':
-      return sameKey(ref.der, signer) ? ok(undefined) : mismatch;
+      return signer.$case === 'certificate' && bytesEqual(ref.der, signer.der) ? MATCH : MISMATCH;
+    case 'publicKey': {
+      // The logged DER is usually the signer's key exactly as node:crypto exports it; only another encoding is decoded.
+      const expected = signerSpki(signer);
+      if (expected === undefined) return MISMATCH;
+      if (bytesEqual(ref.der, expected)) return MATCH;
+      const decoded = keys ? keys.derVerifier(ref.der, decodeDerVerifier) : decodeDerVerifier(ref.der);
+      return decoded.ok && decoded.value.spki !== undefined && bytesEqual(decoded.value.spki, expected) ? MATCH : MISMATCH;
+    }
     case 'pem': {
-      const parsed = keyFromPem(ref.pem);
-      if (!parsed.ok) return fail(`entry verifier: ${parsed.reason}`);
-      if (parsed.value.certificateDer) {
-        return signer.$case === 'certificate' && bytesEqual(parsed.value.certificateDer, signer.der) ? ok(undefined) : mismatch;
-      }
-      return sameKey(spkiDerOf(parsed.value.publicKey), signer) ? ok(undefined) : mismatch;
+      const decoded = keys ? keys.pemVerifier(ref.pem, decodePemVerifier) : decodePemVerifier(ref.pem);
+      if (!decoded.ok) return fail(`entry verifier: ${decoded.reason}`);
+      if (decoded.value.certificateDer) return signer.$case === 'certificate' && bytesEqual(decoded.value.certificateDer, signer.der) ? MATCH : MISMATCH;
+      const expected = signerSpki(signer);
+      return expected !== undefined && decoded.value.spki !== undefined && bytesEqual(decoded.value.spki, expected) ? MATCH : MISMATCH;
     }
   }
 }
 
-function sameKey(der: Buffer, signer: BundleSigner): boolean {
-  if (signer.$case !== 'publicKey') return false;
+/** The DER SPKI of a managed-key signer (a certificate signer is matched by its certificate, never its key). */
+function signerSpki(signer: BundleSigner): Buffer | undefined {
+  if (signer.$case !== 'publicKey') return undefined;
   try {
-    const expected = spkiDerOf(signer.publicKey);
-    if (bytesEqual(der, expected)) return true;
-    // Not byte-equal: re-encode the logged DER (it may use another valid encoding) before comparing.
-    return bytesEqual(spkiDerOf(createPublicKey({ key: der, format: 'der', type: 'spki' })), expected);
+    return spkiDerOf(signer.publicKey);
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** A PEM verifier from an entry body, as bytes to compare. */
+export function decodePemVerifier(pem: string): Result<DecodedVerifier> {
+  const parsed = keyFromPem(pem);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.certificateDer) return ok({ certificateDer: parsed.value.certificateDer });
+  try {
+    return ok({ spki: spkiDerOf(parsed.value.publicKey) });
+  } catch {
+    return fail('PEM is neither a certificate nor a public key');
+  }
+}
+
+/** A DER public key from an entry body, re-encoded the way node:crypto exports it. */
+export function decodeDerVerifier(der: Buffer): Result<DecodedVerifier> {
+  try {
+    return ok({ spki: spkiDerOf(createPublicKey({ key: der, format: 'der', type: 'spki' })) });
+  } catch {
+    return fail('not a DER public key');
   }
 }

@@ -16,7 +16,9 @@ import { verifyDsseSignature } from '../../domain/signing/signature-verification
 import { parseBundle } from '../../domain/transparency/bundle';
 import { keyFromPem } from '../../domain/tlog/entry-request';
 import { entryBundleJson } from './entry-bundle';
-import { verifyBundle } from '../../domain/transparency/bundle.verify';
+import { verifyBundleWith, type BundleVerification } from '../../domain/transparency/bundle.verify';
+import { TlogVerificationMemo } from '../../domain/transparency/tlog-verification.cache';
+import { parseTrustedRoot } from '../../domain/transparency/trusted-root';
 import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
 import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
@@ -213,8 +215,9 @@ export class AttestationVerifier {
     const loggedAt: string[] = [];
     if (candidates.length === 0) checks.push({ name: 'tlog', ok: false, reason: 'no transparency-log entry is known for this envelope' });
     const publicKey = this.publicKeyFor(envelope, verifierPem);
+    const how = this.bundleVerification(trustedRoot);
     for (const c of candidates) {
-      const result = verifyBundle(c.bundle, { trustedRoot, ...(publicKey ? { publicKey } : {}), now: new Date(Date.parse(this.clock.now())) });
+      const result = verifyBundleWith(c.bundle, undefined, { ...(publicKey ? { publicKey } : {}), now: new Date(Date.parse(this.clock.now())) }, how);
       const tlogChecks = result.checks.filter((k) => k.name.startsWith('tlog') || k.name === 'bundle.parse' || k.name === 'trusted-root.parse');
       for (const k of tlogChecks) checks.push({ name: `${c.log}:${k.name}`, ok: k.ok, ...(k.reason ? { reason: k.reason } : {}) });
       if (tlogChecks.length > 0 && tlogChecks.every((k) => k.ok)) {
@@ -256,6 +259,19 @@ export class AttestationVerifier {
   }
 
   private readonly rootDigests = new WeakMap<Record<string, unknown>, string>();
+
+  /** `verifyBundle` with the trusted root parsed once per root, and checkpoints and entry keys remembered between requests. */
+  private bundleVerification(root: Record<string, unknown>): BundleVerification {
+    let how = this.bundleVerifications.get(root);
+    if (how === undefined) {
+      const parsed = parseTrustedRoot(root);
+      how = { trustedRoot: () => parsed, cache: new TlogVerificationMemo() };
+      this.bundleVerifications.set(root, how);
+    }
+    return how;
+  }
+
+  private readonly bundleVerifications = new WeakMap<Record<string, unknown>, BundleVerification>();
 
   /** The public key a managed-key bundle is verified with: the given PEM, or the registered key of the signature's keyid. */
   private publicKeyFor(envelope: DsseEnvelope, verifierPem: string | undefined): KeyObject | null {

@@ -2,7 +2,9 @@ import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import test from 'ava';
 import { verifyBundles } from '../../domain/transparency/bundle.batch-verify';
-import { verifyBundle } from '../../domain/transparency/bundle.verify';
+import { safeJson, verifyBundle, verifyBundleWith } from '../../domain/transparency/bundle.verify';
+import { TlogVerificationMemo } from '../../domain/transparency/tlog-verification.cache';
+import { parseTrustedRoot } from '../../domain/transparency/trusted-root';
 import { firstFailure } from '../../domain/transparency/verification-check';
 import { bundleCases, type BundleCase } from './vectors';
 
@@ -78,4 +80,21 @@ test('the batch verifier agrees with verifyBundle on every conformance case', (t
   }
   t.log(`${cases.length - disagreements.length}/${cases.length} bundle cases agree (batch verifier)`);
   t.deepEqual(disagreements, []);
+});
+
+test('a warm verification cache changes no check: verifyBundleWith with one memo gives verifyBundle\'s verdict, twice, on every case', (t) => {
+  // One parsed root and one memo per trusted root, as a BundleBatchVerifier holds them.
+  const memos = new Map<string, { root: ReturnType<typeof parseTrustedRoot>; memo: TlogVerificationMemo }>();
+  for (const round of [1, 2]) {
+    for (const c of cases) {
+      const keyed = c.keyFile !== undefined;
+      const trustedRoot = readFileSync(c.trustedRootFile, 'utf8');
+      const options = keyed ? { publicKey: createPublicKey(readFileSync(c.keyFile, 'utf8')) } : { identity: c.identity, issuer: c.issuer };
+      const artifact = readFileSync(c.artifactFile);
+      const held = memos.get(trustedRoot) ?? { root: parseTrustedRoot(safeJson(trustedRoot)), memo: new TlogVerificationMemo(4) };
+      memos.set(trustedRoot, held);
+      const cached = verifyBundleWith(c.bundleText, artifact, options, { trustedRoot: () => held.root, cache: held.memo });
+      t.deepEqual(cached, verifyCase(c), `${c.name} (round ${round})`);
+    }
+  }
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { bundleVersionOf, parseBundle, parseBundleBySchema } from '../../domain/transparency/bundle';
 import { readWellFormedBundle } from '../../domain/transparency/bundle.wire-reader';
 import { ok } from '../../domain/transparency/result';
-import { decodeBase64, decodeProtoBytes } from '../../domain/transparency/bytes';
+import { decodeBase64, decodeDsseBase64, decodePaddedBase64, decodeProtoBytes } from '../../domain/transparency/bytes';
 import { parseSpecBySchema } from '../../domain/transparency/rekor-body';
 import { readWellFormedBody } from '../../domain/transparency/rekor-body.wire-reader';
 import { bundleCases } from './vectors';
@@ -112,6 +112,8 @@ test('the fast body reader reads every conformance entry body of the kinds it kn
 // partial quad whose padding is either complete or absent.
 const STD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
 const URL = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2}(?:==)?|[A-Za-z0-9_-]{3}=?)?$/;
+const PADDED = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MIXED = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 
 const base64ish = fc.oneof(
   // Characters Node's decoder reads, skips or stops at, including non-ASCII ones whose low byte is
@@ -134,6 +136,8 @@ test('base64 is decoded strictly: exactly the texts of the grammar, to exactly t
       const unwrapped = text.replace(/\r?\n/g, '');
       const expected = STD.test(unwrapped) ? Buffer.from(unwrapped, 'base64') : URL.test(unwrapped) ? Buffer.from(unwrapped, 'base64url') : undefined;
       t.deepEqual(decodeProtoBytes(text), expected);
+      t.deepEqual(decodePaddedBase64(text), PADDED.test(text) ? Buffer.from(text, 'base64') : undefined);
+      t.deepEqual(decodeDsseBase64(text), MIXED.test(text) ? Buffer.from(text.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : undefined);
     }),
     { numRuns: 5000 },
   );
