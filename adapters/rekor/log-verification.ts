@@ -11,7 +11,8 @@ import {
   type BundleContent,
   type TlogEntry,
 } from '../../domain/transparency';
-import { decodeBase64 as decodeDsseBase64, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
+import { readDsseBase64 } from '../../domain/signing/dsse-base64';
+import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { ValidationError } from '../../src/errors/app-error';
 import type { LogCheckpoint, LoggedEntry } from '../../src/ports/transparency-log';
 import type { LogTrust } from './log-trust';
@@ -25,6 +26,8 @@ import { UnverifiableLogResponseError } from './rekor.errors';
 
 /** What was submitted, decoded once, to compare the logged body with. */
 export interface Submission {
+  /** The envelope as a log is sent it: payload and signature in canonical DSSE base64, whatever spelling it came in. */
+  readonly envelope: DsseEnvelope;
   readonly content: BundleContent & { readonly $case: 'dsseEnvelope' };
   readonly publicKey: KeyObject;
 }
@@ -35,10 +38,12 @@ export function submissionOf(envelope: DsseEnvelope, signerPublicKeyPem: string)
     throw new ValidationError(`a logged envelope must carry exactly one signature, this one has ${envelope.signatures.length}`, {}, 'invalid_envelope');
   }
   const [signature] = envelope.signatures;
-  const payload = decodeDsseBase64(envelope.payload);
-  const sig = signature ? decodeDsseBase64(signature.sig) : null;
-  if (!payload || payload.length === 0) throw new ValidationError('envelope payload is not base64', {}, 'invalid_envelope');
-  if (!sig || sig.length === 0) throw new ValidationError('envelope signature is not base64', {}, 'invalid_envelope');
+  const payload = readDsseBase64(envelope.payload);
+  const sig = readDsseBase64(signature?.sig ?? '');
+  if (!payload.ok) throw new ValidationError(`envelope payload is not canonical base64: ${payload.reason}`, {}, 'invalid_envelope');
+  if (payload.bytes.length === 0) throw new ValidationError('envelope payload is empty', {}, 'invalid_envelope');
+  if (!sig.ok) throw new ValidationError(`signatures[0].sig is not canonical base64: ${sig.reason}`, {}, 'invalid_envelope');
+  if (sig.bytes.length === 0) throw new ValidationError('signatures[0].sig is empty', {}, 'invalid_envelope');
   if (!envelope.payloadType) throw new ValidationError('envelope has no payloadType', {}, 'invalid_envelope');
   let publicKey: KeyObject;
   try {
@@ -48,7 +53,9 @@ export function submissionOf(envelope: DsseEnvelope, signerPublicKeyPem: string)
   }
   if (publicKey.type !== 'public') throw new ValidationError('signer key must be a public key', {}, 'invalid_public_key');
   return {
-    content: { $case: 'dsseEnvelope', dsseEnvelope: { payload, payloadType: envelope.payloadType, signatures: [{ keyid: signature?.keyid ?? '', sig }] } },
+    // Rekor v1 logs the sig text as sent; in the canonical spelling, every reader of the entry body can read it.
+    envelope: { ...envelope, payload: payload.canonical, signatures: [{ ...signature, sig: sig.canonical }] },
+    content: { $case: 'dsseEnvelope', dsseEnvelope: { payload: payload.bytes, payloadType: envelope.payloadType, signatures: [{ keyid: signature?.keyid ?? '', sig: sig.bytes }] } },
     publicKey,
   };
 }

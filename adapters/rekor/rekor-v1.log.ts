@@ -64,7 +64,7 @@ export class RekorV1Log implements TransparencyLog {
 
   async submitDsse(envelope: DsseEnvelope, signerPublicKeyPem: string): Promise<SubmittedEntry> {
     const submission = submissionOf(envelope, signerPublicKeyPem);
-    const answer = await this.api.createDsseEntry(JSON.stringify(envelope), signerPublicKeyPem);
+    const answer = await this.api.createDsseEntry(JSON.stringify(submission.envelope), signerPublicKeyPem);
     if (answer.created) return { ...this.verified(answer.json, { submission }), created: true };
     // Already logged: the existing entry must be the one we would have made.
     const existing = await this.api.getEntry(answer.existingId);

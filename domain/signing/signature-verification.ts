@@ -1,6 +1,7 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { publicKeyFromPem } from '../shared/key-cache';
-import { decodeBase64, pae, type DsseEnvelope, type DsseSignature } from './dsse-envelope';
+import { readDsseBase64 } from './dsse-base64';
+import { pae, type DsseEnvelope, type DsseSignature } from './dsse-envelope';
 
 /**
  * Checks one ECDSA/SHA-256 (or Ed25519) signature over `message` with a PEM
@@ -23,8 +24,8 @@ export function verifyMessageSignature(message: Uint8Array, signature: Uint8Arra
 
 /** Checks one DSSE signature of an envelope: the signature over PAE(payloadType, payload). */
 export function verifyDsseSignature(envelope: DsseEnvelope, signature: DsseSignature, publicKey: string | KeyObject): boolean {
-  const payload = decodeBase64(envelope.payload);
-  const sig = decodeBase64(signature.sig);
-  if (payload === null || sig === null || sig.length === 0) return false;
-  return verifyMessageSignature(pae(envelope.payloadType, payload), sig, publicKey);
+  const payload = readDsseBase64(envelope.payload);
+  const sig = readDsseBase64(signature.sig);
+  if (!payload.ok || !sig.ok || sig.bytes.length === 0) return false;
+  return verifyMessageSignature(pae(envelope.payloadType, payload.bytes), sig.bytes, publicKey);
 }

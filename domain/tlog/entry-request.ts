@@ -1,6 +1,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { publicKeyFromPem } from '../shared/key-cache';
+import { readDsseBase64 } from '../signing/dsse-base64';
 import { decodePaddedBase64 } from '../transparency/bytes';
 
 /**
@@ -41,24 +42,43 @@ export interface HashedRekordV002Request {
   readonly keyDetails: KeyDetails;
 }
 
-const base64 = (what: string) =>
+/** A non-empty base64 field, decoded by `read`, which answers the bytes or what is wrong with the text. */
+const base64Field = (what: string, read: (text: string) => Buffer | string) =>
   z
     .string({ error: `${what} must be a base64 string` })
     .min(1, `${what} must not be empty`)
     .transform((s, ctx) => {
-      const bytes = decodePaddedBase64(s);
-      if (bytes === undefined) {
-        ctx.addIssue({ code: 'custom', message: `${what} is not valid base64` });
+      const bytes = read(s);
+      if (typeof bytes === 'string') {
+        ctx.addIssue({ code: 'custom', message: `${what} ${bytes}` });
         return z.NEVER;
       }
       return bytes;
     });
 
+/** Rekor API fields (Go's strfmt.Base64): padded standard base64. */
+const base64 = (what: string) => base64Field(what, (s) => decodePaddedBase64(s) ?? 'is not valid base64');
+
+/** An envelope's payload or sig, read by the rule every DSSE reader follows (dsse-base64.ts). */
+const dsseBase64 = (what: string) =>
+  base64Field(what, (s) => {
+    const read = readDsseBase64(s);
+    return read.ok ? read.bytes : `is not canonical base64: ${read.reason}`;
+  });
+
 /** The local log's bounds on a submitted DSSE envelope; the service checks them before it accepts a submission. */
 export const DSSE_ENTRY_LIMITS = { payloadTypeLength: 256, keyidLength: 512, signatures: 16 } as const;
 
 /** Why a log would refuse this envelope's shape, or undefined. */
-export function dsseEntryLimitProblem(envelope: { readonly payloadType: string; readonly signatures: readonly { readonly keyid?: string }[] }): string | undefined {
+export function dsseEntryLimitProblem(envelope: {
+  readonly payload: string;
+  readonly payloadType: string;
+  readonly signatures: readonly { readonly keyid?: string; readonly sig: string }[];
+}): string | undefined {
+  // The empty string is the only base64 spelling of no bytes.
+  if (envelope.payload === '') return 'payload is empty';
+  const empty = envelope.signatures.findIndex((sig) => sig.sig === '');
+  if (empty >= 0) return `signatures[${empty}].sig is empty`;
   if (envelope.payloadType.length > DSSE_ENTRY_LIMITS.payloadTypeLength) return `payloadType is longer than ${DSSE_ENTRY_LIMITS.payloadTypeLength} characters`;
   if (envelope.signatures.length > DSSE_ENTRY_LIMITS.signatures) return `the envelope carries more than ${DSSE_ENTRY_LIMITS.signatures} signatures`;
   const long = envelope.signatures.findIndex((sig) => (sig.keyid ?? '').length > DSSE_ENTRY_LIMITS.keyidLength);
@@ -66,10 +86,10 @@ export function dsseEntryLimitProblem(envelope: { readonly payloadType: string; 
 }
 
 const envelopeSchema = z.object({
-  payload: base64('envelope payload'),
+  payload: dsseBase64('payload'),
   payloadType: z.string().min(1, 'envelope payloadType must not be empty').max(DSSE_ENTRY_LIMITS.payloadTypeLength),
   signatures: z
-    .array(z.object({ keyid: z.string().max(DSSE_ENTRY_LIMITS.keyidLength).optional(), sig: base64('envelope signature') }))
+    .array(z.object({ keyid: z.string().max(DSSE_ENTRY_LIMITS.keyidLength).optional(), sig: dsseBase64('sig') }))
     .min(1, 'envelope must carry at least one signature')
     .max(DSSE_ENTRY_LIMITS.signatures, `envelope carries more than ${DSSE_ENTRY_LIMITS.signatures} signatures`),
 });

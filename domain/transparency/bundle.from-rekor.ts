@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BUNDLE_V03_MEDIA_TYPE, parseTlogEntry, type Bundle, type TlogEntry } from './bundle';
 import { bundleToJson } from './bundle.write';
-import { decodeBase64, decodeDsseBase64, decodeHex } from './bytes';
+import { readDsseBase64 } from '../signing/dsse-base64';
+import { decodeBase64, decodeHex } from './bytes';
 import { HASH_SIZE } from './merkle.hash';
 import { fail, ok, type Result } from './result';
 
@@ -146,7 +147,7 @@ export function kindVersionOf(canonicalizedBody: Uint8Array): Result<{ readonly 
   return ok({ kind, version: apiVersion });
 }
 
-/** A DSSE envelope as JSON (base64 strings), as signers produce it. */
+/** A DSSE envelope as JSON (DSSE base64 strings; dsse-base64.ts), as signers produce it. */
 export interface DsseEnvelopeJson {
   readonly payload: string;
   readonly payloadType: string;
@@ -165,10 +166,12 @@ export function bundleForDsse(
 ): Result<Record<string, unknown>> {
   if (envelope.signatures.length !== 1) return fail(`a bundle envelope has exactly one signature, this one has ${envelope.signatures.length}`);
   const [signature] = envelope.signatures;
-  const payload = decodeDsseBase64(envelope.payload);
-  const sig = signature ? decodeDsseBase64(signature.sig) : undefined;
-  if (!payload || payload.length === 0) return fail('envelope payload is not base64');
-  if (!sig || sig.length === 0) return fail('envelope signature is not base64');
+  const payload = readDsseBase64(envelope.payload);
+  const sig = readDsseBase64(signature?.sig ?? '');
+  if (!payload.ok) return fail(`envelope payload is not canonical base64: ${payload.reason}`);
+  if (payload.bytes.length === 0) return fail('envelope payload is empty');
+  if (!sig.ok) return fail(`signatures[0].sig is not canonical base64: ${sig.reason}`);
+  if (sig.bytes.length === 0) return fail('signatures[0].sig is empty');
   if (!envelope.payloadType) return fail('envelope has no payloadType');
   if (!tlogEntry.inclusionProof?.checkpoint) return fail('a v0.3 bundle entry needs an inclusion proof with its checkpoint');
   const bundle: Bundle = {
@@ -181,7 +184,7 @@ export function bundleForDsse(
     },
     content: {
       $case: 'dsseEnvelope',
-      dsseEnvelope: { payload, payloadType: envelope.payloadType, signatures: [{ keyid: signature?.keyid ?? '', sig }] },
+      dsseEnvelope: { payload: payload.bytes, payloadType: envelope.payloadType, signatures: [{ keyid: signature?.keyid ?? '', sig: sig.bytes }] },
     },
   };
   return ok(bundleToJson(bundle));

@@ -7,8 +7,8 @@
 
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
-/** 'either': one alphabet or the other, not both; 'mixed': any mix of the two. */
-type Alphabet = 'standard' | 'url' | 'either' | 'mixed';
+/** 'either': one alphabet or the other, not both. */
+type Alphabet = 'standard' | 'url' | 'either';
 
 /**
  * Strict base64 (RFC 4648 §4 or §5), padding optional, decoded in one native
@@ -23,7 +23,7 @@ type Alphabet = 'standard' | 'url' | 'either' | 'mixed';
  *   or stops at a misplaced '=', so every such character leaves fewer bytes
  *   than the length promises: an ASCII text decodes to exactly ⌊3n/4⌋ bytes
  *   (n characters before the padding) only if all n are base64 characters;
- * - the two alphabets are not mixed (unless 'mixed'), and only the allowed one is used.
+ * - the two alphabets are not mixed, and only the allowed one is used.
  *
  * test/transparency/wire-readers.test.ts checks this against the grammar.
  */
@@ -43,7 +43,6 @@ function decodeStrict(text: string, alphabet: Alphabet): Buffer | undefined {
   if (Buffer.byteLength(text, 'utf8') !== text.length) return undefined;
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== Math.floor((end * 3) / 4)) return undefined;
-  if (alphabet === 'mixed') return bytes;
   const standard = text.includes('+') || text.includes('/');
   const url = text.includes('-') || text.includes('_');
   if (standard && url) return undefined;
@@ -59,11 +58,6 @@ export function decodeBase64(text: string): Buffer | undefined {
 /** Standard base64 with exactly the padding its length calls for (RFC 4648 §4 to the letter, as Rekor's API takes it). */
 export function decodePaddedBase64(text: string): Buffer | undefined {
   return text.length % 4 === 0 ? decodeStrict(text, 'standard') : undefined;
-}
-
-/** DSSE envelope fields: standard or URL-safe base64 characters (even mixed), padding optional. */
-export function decodeDsseBase64(text: string): Buffer | undefined {
-  return decodeStrict(text, 'mixed');
 }
 
 /**

@@ -25,6 +25,8 @@ import { loadSubmission, submissionStream } from './submission-stream';
 export interface SubmitResult {
   readonly submissionId: string;
   readonly envelopeDigest: string;
+  /** The envelope as archived and logged: base64 fields in their canonical spelling, whichever the client sent. */
+  readonly envelope: DsseEnvelope;
   /** False when this envelope had been submitted before: nothing new was written. */
   readonly created: boolean;
 }
@@ -65,8 +67,8 @@ export class SubmissionService {
     if (!parsed.ok) throw new ValidationError(`envelope: ${parsed.reason}`, {}, 'invalid_envelope');
     const envelope = parsed.envelope;
     // Refused now rather than accepted (202) and then refused by the log.
-    const tooBig = dsseEntryLimitProblem(envelope);
-    if (tooBig !== undefined) throw new ValidationError(`envelope: ${tooBig}, more than a transparency log accepts`, {}, 'invalid_envelope');
+    const refused = dsseEntryLimitProblem(envelope);
+    if (refused !== undefined) throw new ValidationError(`envelope: ${refused}, which a transparency log refuses`, {}, 'invalid_envelope');
     if (envelope.signatures.length !== 1) {
       throw new ValidationError(`envelope carries ${envelope.signatures.length} signatures; submit envelopes with exactly one (a Sigstore bundle holds one)`, {}, 'invalid_envelope');
     }
@@ -98,7 +100,7 @@ export class SubmissionService {
     this.remember(digest, envelope);
     const subjects = subjectsOf(envelope);
     const outcome = await this.execute(digest, { type: 'RequestSubmission', submissionId: digest, envelopeDigest: digest, payloadType: envelope.payloadType, subjects, verifiers: [pem], logs: this.logs }, ctx);
-    return { submissionId: digest, envelopeDigest: digest, created: outcome.length > 0 };
+    return { submissionId: digest, envelopeDigest: digest, envelope, created: outcome.length > 0 };
   }
 
   /** Envelopes submitted recently, so the worker need not read back what it was just handed (at most 64 MiB of payload). */

@@ -73,6 +73,7 @@ test('bad submissions get a 4xx that says what to fix, and nothing is written', 
     ['not a key', { envelope, verifier: 'hello' }, 400, /not a PEM public key/],
     ['two signatures', { envelope: { ...envelope, signatures: [...envelope.signatures, ...envelope.signatures] }, verifier: signer.publicKeyPem }, 400, /exactly one/],
     ['not base64', { envelope: { ...envelope, payload: '***' }, verifier: signer.publicKeyPem }, 400, /base64/],
+    ['empty payload', { envelope: { ...envelope, payload: '' }, verifier: signer.publicKeyPem }, 400, /payload is empty, which a transparency log refuses/],
     ['unknown key id', { sign: { keyId: 'k-nope', statement: aStatement() } }, 404, /k-nope/],
     ['unknown archived envelope', { envelopeDigest: 'e'.repeat(64) }, 404, /no envelope/],
   ];

@@ -2,22 +2,12 @@ import test from 'ava';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import winston from 'winston';
 import { startTlogServer } from '../../src/tlog/tlog-server';
 import { aKey, aStatementFor, postJson } from '../support/api';
 import { aStatement, anEcdsaSigner, signEnvelope } from '../support/dsse';
 import { tempDir } from '../support/temp-dir';
-import { aRunningService } from '../support/service';
-
-async function eventCount(dataDir: string): Promise<number> {
-  const store = SqliteEventStore.open(join(dataDir, 'events.sqlite'));
-  try {
-    return (await store.readAll()).length;
-  } finally {
-    await store.close();
-  }
-}
+import { aRunningService, eventCount } from '../support/service';
 
 test('malformed percent-encoding in a path is a 400 problem, not a 500', async (t) => {
   const { url } = await aRunningService(t);

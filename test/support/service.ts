@@ -1,5 +1,7 @@
 import type { ExecutionContext } from 'ava';
+import { join } from 'node:path';
 import winston from 'winston';
+import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { loadConfig } from '../../src/config/config';
 import { startService, type RunningService } from '../../src/server';
 import { tempDir } from './temp-dir';
@@ -12,4 +14,14 @@ export async function aRunningService(t: ExecutionContext, env: Record<string, s
   const service = await startService(config, logger);
   t.teardown(() => service.close());
   return { ...service, dataDir };
+}
+
+/** How many events a service over `dataDir` has written: a refused request must leave it unchanged. */
+export async function eventCount(dataDir: string): Promise<number> {
+  const store = SqliteEventStore.open(join(dataDir, 'events.sqlite'));
+  try {
+    return (await store.readAll()).length;
+  } finally {
+    await store.close();
+  }
 }

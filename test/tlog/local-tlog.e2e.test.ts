@@ -98,6 +98,8 @@ test('bad input is refused with a 400 that says why, and nothing is logged', asy
     ['signature by another key', v1DsseRequest(envelope, other), /does not verify/],
     ['envelope not JSON', { apiVersion: '0.0.1', kind: 'dsse', spec: { proposedContent: { envelope: '{', verifiers: ['QQ=='] } } }, /envelope is not valid JSON/],
     ['verifier not a key', v1DsseRequest(envelope, { ...signer, publicKeyPem: 'not a pem' }), /not a PEM public key/],
+    ['payload misspelled', v1DsseRequest({ ...envelope, payload: `${envelope.payload.replace(/=+$/, '')}x` }, signer), /payload: payload is not canonical base64/],
+    ['sig with a line break', v1DsseRequest({ ...envelope, signatures: [{ keyid: '', sig: `\n${envelope.signatures[0]!.sig}` }] }, signer), /signatures\.0\.sig: sig is not canonical base64: a line break/],
   ];
   for (const [what, body, reason] of cases) {
     const res = await post(`${log.url}/api/v1/log/entries`, body);

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { decodeBase64, type DsseEnvelope } from '../../../domain/signing/dsse-envelope';
+import { readDsseBase64 } from '../../../domain/signing/dsse-base64';
+import type { DsseEnvelope } from '../../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
 import { submissionStatus } from '../../../domain/attestations/submission.state';
 import { parseBundle } from '../../../domain/transparency/bundle';
@@ -71,22 +72,20 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
 
   async function submitOne(body: SubmitInput, req: Request, res: Response, waitMs: number): Promise<{ status: number; body: Record<string, unknown> }> {
     const ctx = contextOf(req, res);
-    let envelope: unknown = body.envelope;
-    if (body.envelopeDigest !== undefined) {
-      const bytes = await deps.archive.get(body.envelopeDigest);
-      if (!bytes) throw new NotFoundError(`no envelope with digest ${body.envelopeDigest} is archived`, {}, 'envelope_not_found');
-      envelope = JSON.parse(bytes.toString('utf8'));
-    }
     let submitted: Awaited<ReturnType<SubmissionService['submit']>>;
     if (body.sign !== undefined) {
       const s = body.sign;
-      const payload = s.statement !== undefined ? Buffer.from(JSON.stringify(s.statement)) : decodeBase64(s.payload ?? '');
-      if (!payload) throw new ValidationError('sign.payload must be base64', {}, 'invalid_request_body');
+      const payload = s.statement !== undefined ? Buffer.from(JSON.stringify(s.statement)) : signPayload(s.payload ?? '');
       const payloadType = s.statement !== undefined ? (s.payloadType ?? IN_TOTO_PAYLOAD_TYPE) : (s.payloadType ?? '');
       const signed = await deps.signing.sign({ keyIds: [s.keyId], payloadType, payload }, ctx);
-      envelope = signed.envelope;
       submitted = await deps.submissions.submitSigned(signed.envelope, signed.envelopeDigest, signed.signerPublicKeyPem, ctx);
     } else {
+      let envelope: unknown = body.envelope;
+      if (body.envelopeDigest !== undefined) {
+        const bytes = await deps.archive.get(body.envelopeDigest);
+        if (!bytes) throw new NotFoundError(`no envelope with digest ${body.envelopeDigest} is archived`, {}, 'envelope_not_found');
+        envelope = JSON.parse(bytes.toString('utf8'));
+      }
       submitted = await deps.submissions.submit(envelope, body.verifier, ctx);
     }
     deps.worker.poke(submitted.submissionId);
@@ -110,7 +109,7 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
       return p?.status === 'logged' ? [p.entry] : [];
     });
     const primary = entries[0]!;
-    const bundle = bundleJson(envelope as DsseEnvelope, primary.tlogEntry);
+    const bundle = bundleJson(submitted.envelope, primary.tlogEntry);
     return {
       status: 201,
       body: {
@@ -212,6 +211,14 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
   });
 
   return router;
+}
+
+/** `sign.payload`, checked before anything is signed: it must be DSSE base64, and not empty, which no log takes. */
+function signPayload(text: string): Buffer {
+  const decoded = readDsseBase64(text);
+  if (!decoded.ok) throw new ValidationError(`sign.payload is not canonical base64: ${decoded.reason}`, { field: 'sign.payload' }, 'invalid_request_body');
+  if (decoded.bytes.length === 0) throw new ValidationError('sign.payload is empty: a transparency log takes no envelope with an empty payload', { field: 'sign.payload' }, 'invalid_request_body');
+  return decoded.bytes;
 }
 
 function waitBudget(req: Request, max: number): number {

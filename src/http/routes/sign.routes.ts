@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { decodeBase64 } from '../../../domain/signing/dsse-envelope';
+import { readDsseBase64 } from '../../../domain/signing/dsse-base64';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
 import { NotFoundError, ValidationError } from '../../errors/app-error';
 import type { ObjectStore } from '../../ports/object-store';
@@ -13,7 +13,7 @@ const SignBody = z
     keyIds: z.array(z.string()).min(1).optional(),
     keyId: z.string().optional(),
     payloadType: z.string().optional(),
-    /** Base64 payload bytes. */
+    /** Payload bytes in DSSE base64 (padded standard or URL-safe; dsse-base64.ts). */
     payload: z.string().optional(),
     /** An in-toto Statement v1 as JSON; payloadType is then application/vnd.in-toto+json. */
     statement: z.record(z.string(), z.unknown()).optional(),
@@ -40,9 +40,10 @@ export function signRoutes(deps: SignRoutesDeps): Router {
       payload = Buffer.from(JSON.stringify(body.statement), 'utf8');
       payloadType = body.payloadType ?? IN_TOTO_PAYLOAD_TYPE;
     } else {
-      const decoded = decodeBase64(body.payload ?? '');
-      if (decoded === null) throw new ValidationError('payload must be base64 (standard or URL-safe alphabet)', { field: 'payload' }, 'invalid_request_body');
-      payload = decoded;
+      // The envelope's payload-to-be: read by the rule every DSSE payload is read by.
+      const decoded = readDsseBase64(body.payload ?? '');
+      if (!decoded.ok) throw new ValidationError(`payload is not canonical base64: ${decoded.reason}`, { field: 'payload' }, 'invalid_request_body');
+      payload = decoded.bytes;
       payloadType = body.payloadType ?? '';
     }
     const keyIds = body.keyIds ?? (body.keyId === undefined ? [] : [body.keyId]);
