@@ -5,7 +5,7 @@ import type { TlogVerificationCache } from './tlog-entry.verify';
 import type { TransparencyLog } from './trusted-root';
 
 /**
- * The `TlogVerificationCache` of one `BundleBatchVerifier`, bounded:
+ * A bounded `TlogVerificationCache` (for `BundleBatchVerifier` and POST /api/v1/verify):
  *
  * - a checkpoint (its signed-note text, per log) is verified once, so bundles
  *   proven against the same checkpoint share one signature verification; the
@@ -16,6 +16,13 @@ import type { TransparencyLog } from './trusted-root';
  * Checkpoints are remembered per `TransparencyLog` object, so a memo belongs
  * with one parsed trusted root. Holds public material only. Not safe for
  * concurrent use from several threads.
+ *
+ * A memo may live as long as the service (POST /api/v1/verify keeps one per
+ * trusted root) and its inputs come from whoever sends a bundle, so only
+ * successes are remembered (a verified checkpoint needs a trusted log's
+ * signature; a decoded key is a real key), and inputs longer than any real
+ * note or key are never kept: at most ~4 MiB of checkpoints and ~32 MiB of
+ * keys, whatever is sent.
  */
 export class TlogVerificationMemo implements TlogVerificationCache {
   /** Verified checkpoints by log, then by note text; least recently used first. */
@@ -44,6 +51,7 @@ export class TlogVerificationMemo implements TlogVerificationCache {
       return cached;
     }
     const result = verify(envelope, log);
+    if (!result.ok || envelope.length > MAX_REMEMBERED_INPUT) return result;
     ofLog.set(envelope, result);
     if (++this.checkpointCount > this.checkpointLimit) {
       // Over the limit: drop the oldest checkpoint of the log holding the most (logs are few), so
@@ -68,10 +76,14 @@ export class TlogVerificationMemo implements TlogVerificationCache {
   }
 }
 
+/** Real checkpoint notes and keys are well under 2 KiB (an RSA-4096 PEM is ~800 bytes). */
+const MAX_REMEMBERED_INPUT = 4096;
+
 function remembered<T>(table: Map<string, Result<DecodedVerifier>>, key: string, input: T, decode: (input: T) => Result<DecodedVerifier>): Result<DecodedVerifier> {
   let decoded = table.get(key);
   if (decoded === undefined) {
     decoded = decode(input);
+    if (!decoded.ok || key.length > MAX_REMEMBERED_INPUT) return decoded;
     if (table.size >= 4096) table.clear();
     table.set(key, decoded);
   }
