@@ -16,7 +16,7 @@ export class ProjectionFeed {
   private done: Promise<void> = Promise.resolve();
   private stopped = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private flushScheduled = false;
+  private pendingFlush: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -63,6 +63,7 @@ export class ProjectionFeed {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pendingFlush) clearImmediate(this.pendingFlush);
     await this.subscription?.close();
     await this.done;
     this.flushAll();
@@ -70,9 +71,7 @@ export class ProjectionFeed {
 
   /** Folds once the events that arrived together have all been taken (the subscription yields them in one tick). */
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flushAll());
+    this.pendingFlush ??= setImmediate(() => this.flushAll());
   }
 
   /**
@@ -81,15 +80,23 @@ export class ProjectionFeed {
    * a projection that fails rolls back alone and the others still commit).
    */
   private flushAll(): void {
-    this.flushScheduled = false;
+    this.pendingFlush = null;
+    if (!this.runners.some((r) => r.hasBuffered)) return;
+    const committed: (() => void)[] = [];
     try {
       this.readModels.inTransaction(() => {
-        for (const runner of this.runners) runner.flush();
+        for (const runner of this.runners) {
+          const settle = runner.fold();
+          if (settle) committed.push(settle);
+        }
       });
     } catch (error) {
-      // The commit itself failed (disk full, I/O error): the runners moved on in memory but
-      // nothing was kept, so they stop and /readyz says so; a restart folds again from the checkpoints.
+      // The commit itself failed (disk full, I/O error): nothing of this tick was kept, so the
+      // runners stop where their stored checkpoints are and /readyz says so; a restart folds again.
       for (const runner of this.runners) runner.fail(error);
+      return;
     }
+    // Only now is every batch durable in the read models: move the runners and wake their waiters.
+    for (const settle of committed) settle();
   }
 }

@@ -52,8 +52,9 @@ export class ProjectionRunner {
 
   /**
    * Takes the next event of the global order; events at or before its
-   * position are ignored. The feed decides when to fold (`flush`): it folds
-   * every runner it feeds together, in one read-model transaction.
+   * position are ignored. The feed decides when to fold (`fold`): it folds
+   * every runner it feeds together, in one read-model transaction. A batch
+   * that reaches MAX_BATCH is folded and committed at once, on its own.
    */
   accept(event: RecordedEvent): void {
     if (this.failure || comparePositions(event.position, this.accepted) <= 0) return;
@@ -62,18 +63,36 @@ export class ProjectionRunner {
     if (this.buffer.length >= MAX_BATCH) this.flush();
   }
 
-  /** Folds what is buffered now. */
+  /** True when events are waiting to be folded. */
+  get hasBuffered(): boolean {
+    return this.buffer.length > 0 && !this.failure;
+  }
+
+  /** Folds what is buffered now, in its own transaction. */
   flush(): void {
-    if (this.buffer.length === 0 || this.failure) return;
+    this.fold()?.();
+  }
+
+  /**
+   * Folds what is buffered into the read-model store and returns what to do
+   * once that write is committed: move the position and tell the waiters. A
+   * caller folding inside a larger transaction calls it only after its commit,
+   * so no one is told of a position that was never stored.
+   */
+  fold(): (() => void) | null {
+    if (this.buffer.length === 0 || this.failure) return null;
     const batch = this.buffer;
     this.buffer = [];
     try {
       foldBatch(this.projection, this.readModels, batch);
-      this.position = batch.at(-1)!.position;
-      for (const l of this.listeners) l();
     } catch (error) {
       this.fail(error);
+      return null;
     }
+    return () => {
+      this.position = batch.at(-1)!.position;
+      for (const l of this.listeners) l();
+    };
   }
 
   /** Stops folding for good (a bug in the projection, or a feed that cannot go on); /readyz reports it. */

@@ -40,7 +40,8 @@ test('every metric and label an alert selects is one the service exports (an ale
   t.true(exprs.length >= 10, 'every rule has an expression');
   let selectors = 0;
   for (const expr of exprs) {
-    for (const [, series, labelList] of expr.matchAll(/\b((?:attestor|rekor)_[a-z0-9_]+)\{([^}]*)\}/g)) {
+    // Every series an expression names, with or without a label selector after it.
+    for (const [, series, labelList] of expr.matchAll(/\b((?:attestor|rekor)_[a-z0-9_]+)(?:\{([^}]*)\})?/g)) {
       selectors++;
       const histogramPart = /^(.*)_(bucket|count|sum)$/.exec(series!);
       const name = histogramPart && exported.get(histogramPart[1]!)?.type === 'histogram' ? histogramPart[1]! : series!;
@@ -49,7 +50,7 @@ test('every metric and label an alert selects is one the service exports (an ale
         t.fail(`an alert selects ${series}, which the service does not export`);
         continue;
       }
-      for (const [, label] of labelList!.matchAll(/([a-z_]+)\s*=~?/g)) {
+      for (const [, label] of (labelList ?? '').matchAll(/([a-z_]+)\s*(?:=~|!~|!=|=)/g)) {
         // job and instance come from the scrape; le from the histogram.
         if (['job', 'instance', 'le'].includes(label!)) continue;
         t.true(metric.labels.includes(label!), `${series} has no label ${label}`);

@@ -162,3 +162,51 @@ test('projections fed together commit together, and one that fails mid-batch rol
   t.deepEqual(readModels.listDocuments('unstorable'), [], 'the failed batch left none of its documents');
   t.is(readModels.checkpoint('unstorable')?.position.commit, 0n);
 });
+
+test('when the commit of a tick fails, no runner claims a position that was not stored and no waiter is told it was', async (t) => {
+  const dir = tempDir(t);
+  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const real = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
+  t.teardown(async () => {
+    real.close();
+    await store.close();
+  });
+  // The folds run, then the commit fails the way a full disk makes it fail.
+  const failingCommit = new Proxy(real, {
+    get(target, name, receiver) {
+      if (name !== 'inTransaction') return Reflect.get(target, name, receiver) as unknown;
+      return (work: () => void) =>
+        target.inTransaction(() => {
+          work();
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        });
+    },
+  });
+  const runner = new ProjectionRunner(store, failingCommit, counter());
+  const feed = new ProjectionFeed(store, failingCommit, [runner]);
+  feed.start();
+  await store.append(streamName('thing', 'x'), [anEvent('ThingHappened', { i: 0 })]);
+  const answered = await runner.waitFor(await store.headPosition(), 1_000);
+  await feed.stop();
+  t.false(answered);
+  t.regex(runner.status().failed ?? '', /disk is full/);
+  t.is(runner.status().position.commit, 0n);
+  t.is(real.checkpoint('counter')?.position.commit, 0n);
+});
+
+test('a feed that is stopped folds what it holds and then leaves the read models alone, so they can be closed', async (t) => {
+  const dir = tempDir(t);
+  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
+  t.teardown(() => store.close());
+  const errors: unknown[] = [];
+  const runner = new ProjectionRunner(store, readModels, counter(), (_n, e) => errors.push(e));
+  const feed = new ProjectionFeed(store, readModels, [runner], (_n, e) => errors.push(e));
+  feed.start();
+  await store.append(streamName('thing', 'x'), [anEvent('ThingHappened', { i: 0 })]);
+  await feed.stop();
+  readModels.close();
+  await new Promise((r) => setTimeout(r, 50));
+  t.deepEqual(errors, []);
+  t.is(runner.status().failed, null);
+});
