@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
@@ -20,6 +20,18 @@ const counter = (version = 1): Projection<{ count: number; last: string }> => ({
   keysOf: (e: RecordedEvent) => [e.stream],
   evolve: (doc, e) => ({ count: (doc?.count ?? 0) + 1, last: e.id }),
 });
+
+/** A ledger and a read-model store in a fresh directory, closed after the test. */
+function stores(t: ExecutionContext): { store: SqliteEventStore; readModels: SqliteReadModelStore } {
+  const dir = tempDir(t);
+  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
+  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
+  t.teardown(async () => {
+    readModels.close();
+    await store.close();
+  });
+  return { store, readModels };
+}
 
 async function seed(store: SqliteEventStore, n: number, streams = 7): Promise<void> {
   await Promise.all(
@@ -66,13 +78,7 @@ test('two rebuilds from the same events give identical digests', async (t) => {
 });
 
 test('a stopped runner resumes from its checkpoint without folding any event twice', async (t) => {
-  const dir = tempDir(t);
-  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
-  t.teardown(async () => {
-    readModels.close();
-    await store.close();
-  });
+  const { store, readModels } = stores(t);
   await seed(store, 100, 1);
   const first = new ProjectionRunner(store, readModels, counter());
   first.start();
@@ -87,13 +93,7 @@ test('a stopped runner resumes from its checkpoint without folding any event twi
 });
 
 test('a projection whose version changed is rebuilt from the start', async (t) => {
-  const dir = tempDir(t);
-  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
-  t.teardown(async () => {
-    readModels.close();
-    await store.close();
-  });
+  const { store, readModels } = stores(t);
   await seed(store, 50, 1);
   const v1 = new ProjectionRunner(store, readModels, counter(1));
   v1.start();
@@ -108,13 +108,7 @@ test('a projection whose version changed is rebuilt from the start', async (t) =
 });
 
 test('a projection that throws stops, reports the failure, and keeps its last good checkpoint', async (t) => {
-  const dir = tempDir(t);
-  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
-  t.teardown(async () => {
-    readModels.close();
-    await store.close();
-  });
+  const { store, readModels } = stores(t);
   const broken: Projection = {
     ...counter(),
     evolve: (_d, e) => {
@@ -134,13 +128,7 @@ test('a projection that throws stops, reports the failure, and keeps its last go
 });
 
 test('projections fed together commit together, and one that fails mid-batch rolls back alone', async (t) => {
-  const dir = tempDir(t);
-  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
-  t.teardown(async () => {
-    readModels.close();
-    await store.close();
-  });
+  const { store, readModels } = stores(t);
   // One document per event, and the fourth cannot be stored (canonical JSON refuses a bigint):
   // the batch fails inside the write, after three documents were already written.
   const unstorable: Projection = {
