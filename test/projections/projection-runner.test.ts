@@ -152,13 +152,7 @@ test('projections fed together commit together, and one that fails mid-batch rol
 });
 
 test('when the commit of a tick fails, no runner claims a position that was not stored and no waiter is told it was', async (t) => {
-  const dir = tempDir(t);
-  const store = SqliteEventStore.open(join(dir, 'events.sqlite'));
-  const real = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));
-  t.teardown(async () => {
-    real.close();
-    await store.close();
-  });
+  const { store, readModels: real } = stores(t);
   // The folds run, then the commit fails the way a full disk makes it fail.
   const failingCommit = new Proxy(real, {
     get(target, name, receiver) {
