@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../domain/events/event';
-import { foldKey } from '../../domain/keys/key.evolve';
-import { isKeyEvent, type KeyEvent } from '../../domain/keys/key.events';
 import { signingValidityAt } from '../../domain/keys/signing-validity';
 import { LedgerAudit, type LedgerReport } from '../../domain/ledger/ledger-audit';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
@@ -18,9 +16,9 @@ import { verifyDsseSignature } from '../../domain/signing/signature-verification
 import { verifyConsistency, verifyInclusion } from '../../domain/transparency';
 import { UnsupportedEventVersionError } from '../errors/app-error';
 import { readCurrent } from '../events/read-current';
-import { toKeyEvents } from '../signing/key-stream';
 import { VerificationService } from '../signing/verification.service';
 import { KitArchive, KitEventStore } from './kit-event-store';
+import { KitKeys } from './kit-keys';
 import {
   CHECKPOINT_FILE,
   CheckpointFileSchema,
@@ -36,7 +34,6 @@ import {
   ProofLineSchema,
   TLOG_FILE,
   TRUST_ROOT_FILE,
-  type KeysFile,
   type KitManifest,
 } from './kit-format';
 import { canonicalDigest, extractKit, fileDigest, type ExtractedKit } from './kit-tar';
@@ -195,6 +192,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     ...(options.trust?.ledgerKeys ? { pinnedKeys: options.trust.ledgerKeys } : {}),
   });
   const keyStore = new KitEventStore();
+  const keyRegistry = new KitKeys();
   const signings: EnvelopeSignedData[] = [];
   const entryLogged = new Map<string, unknown>();
   const envelopeDigests = new Set<string>();
@@ -215,7 +213,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
       const e = readCurrent(stored);
       count++;
       audit.add(stored);
-      if (e.stream.startsWith('key-') && isKeyEvent(e)) keyStore.add(stored);
+      if (keyRegistry.add(e)) keyStore.add(stored);
       if (e.type === ENVELOPE_SIGNED) signings.push(e.data as EnvelopeSignedData);
       if (e.type === 'EntryLogged') entryLogged.set(e.id, e.data);
       const named = envelopeDigestOf(e);
@@ -288,12 +286,11 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   if (options.trust?.ledgerKeys === undefined) warnings.push('the ledger key is the one the kit itself records (pass --trust with ledgerKeys to pin it)');
 
   // 6. The manifest signature, by the ledger key version that signed the checkpoint's registry.
-  const keyEventsOf = async (keyId: string): Promise<KeyEvent[]> => toKeyEvents(await keyStore.readStream(`key-${keyId}` as RecordedEvent['stream']));
   const manifestSig = envelope.signatures[0];
   let manifestOk = false;
   let manifestDetail = 'no checkpoint to tie the manifest to';
   if (cpData !== undefined && manifestSig !== undefined) {
-    const state = foldKey(await keyEventsOf(cpData.keyId));
+    const state = keyRegistry.stateOf(cpData.keyId);
     const version = state.exists ? state.versions.find((v) => v.fingerprint === manifestSig.keyid) : undefined;
     const validity = state.exists && version !== undefined ? signingValidityAt(state, version.version, cpData.signedAt) : null;
     if (version === undefined || validity === null) manifestDetail = `signed by keyid ${manifestSig.keyid ?? ''}, which is no version of the ledger key ${cpData.keyId}`;
@@ -313,7 +310,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const countProblems: string[] = [];
   if (envelopeDigests.size !== manifest.counts.envelopes) countProblems.push(`the events name ${envelopeDigests.size} envelopes, the manifest says ${manifest.counts.envelopes}`);
   if (entryLogged.size !== manifest.counts.tlogEntries) countProblems.push(`${entryLogged.size} EntryLogged events, the manifest says ${manifest.counts.tlogEntries}`);
-  const keysFile = await keysOf(keyStore);
+  const keysFile = keyRegistry.file();
   if (canonicalJson(keysFile) !== ((await fs.readFile(path.join(dir, KEYS_FILE), 'utf8').catch(() => '')) || '')) countProblems.push(`${KEYS_FILE} does not match the key events`);
   if (keysFile.keys.length !== manifest.counts.keys) countProblems.push(`${keysFile.keys.length} keys, the manifest says ${manifest.counts.keys}`);
   check('contents', countProblems.length === 0, countProblems.join('; ') || 'counts and key material match the events');
@@ -427,17 +424,6 @@ async function kitTrustRoot(dir: string, warnings: string[]): Promise<KitTrust |
     warnings.push(`${TRUST_ROOT_FILE} is unusable: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
-}
-
-async function keysOf(store: KitEventStore): Promise<KeysFile> {
-  const events = await store.readAll();
-  const ids = [...new Set(events.map((e) => e.stream.slice('key-'.length)))].sort();
-  return {
-    keys: ids.flatMap((keyId) => {
-      const state = foldKey(toKeyEvents(events.filter((e) => e.stream === `key-${keyId}`)));
-      return state.exists ? [{ keyId, versions: state.versions.map((v) => ({ version: v.version, fingerprint: v.fingerprint, publicKeyPem: v.publicKeyPem, status: v.status })) }] : [];
-    }),
-  };
 }
 
 function proofReader(dir: string): AsyncIterator<ReturnType<typeof ProofLineSchema.parse> | null> {
