@@ -171,9 +171,10 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
 
   // 3. Every file's digest; nothing unlisted.
   const listed = new Set(manifest.files.map((f) => f.path));
+  const present = new Set(extracted.files);
   const digestProblems: string[] = [];
   for (const f of manifest.files) {
-    if (!extracted.files.includes(f.path)) {
+    if (!present.has(f.path)) {
       digestProblems.push(`${f.path} is listed but missing`);
       continue;
     }
@@ -317,6 +318,8 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
 
   // Every envelope the events name: a signing record's against the key registry as it stood when it was signed
   // (the service's own VerificationService); one submitted from elsewhere with the key recorded with its submission.
+  // Each envelope is read, hashed and parsed once: its transparency-log entries (8.) are checked while it is in hand,
+  // their problems kept for the report of 8., in the kit's order.
   const keyByFingerprint = new Map(keysFile.keys.flatMap((k) => k.versions.map((v) => [v.fingerprint, v.publicKeyPem] as const)));
   const envelopeAt = async (digest: string): Promise<{ envelope: DsseEnvelope | null; problem: string | null }> => {
     if (!HEX64.test(digest)) return { envelope: null, problem: `envelope digest ${JSON.stringify(digest.slice(0, 70))} is not a hex SHA-256` };
@@ -334,6 +337,25 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     const candidates = [...(registered === undefined ? [] : [registered]), ...(submissionVerifiers.get(digest) ?? [])];
     return candidates.find((pem) => verifyDsseSignature(envelope, sig, pem)) ?? null;
   };
+  const tlog = new KitTlogVerifier(trust);
+  /** The EntryLogged events naming each envelope, in kit order; an envelope's are removed once checked. */
+  const entriesOf = new Map<string, string[]>();
+  for (const [id, data] of entryLogged) {
+    const digest = (data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
+    if (typeof digest !== 'string') continue;
+    const ids = entriesOf.get(digest);
+    if (ids === undefined) entriesOf.set(digest, [id]);
+    else ids.push(id);
+  }
+  const entryVerdicts = new Map<string, string[]>();
+  /** The problems of every log entry of the envelope `digest` names (`envelope` null: not in the kit or unusable). */
+  const checkEntriesOf = (digest: string, envelope: DsseEnvelope | null): void => {
+    const ids = entriesOf.get(digest);
+    if (ids === undefined) return;
+    entriesOf.delete(digest);
+    const signerPem = envelope === null ? null : signerPemOf(envelope, digest);
+    for (const id of ids) entryVerdicts.set(id, tlog.verify(entryLogged.get(id), envelope, signerPem));
+  };
   const verification = new VerificationService(keyStore, new KitArchive((d) => fs.readFile(path.join(dir, envelopeFile(d))).catch(() => null)));
   const envelopeProblems: string[] = [];
   const signedHere = new Set(signings.map((s) => s.envelopeDigest));
@@ -343,6 +365,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   for (const f of extracted.files) if (f.startsWith('envelopes/') && !expectedEnvelopeFiles.has(f)) envelopeProblems.push(`${f} is no envelope the events record`);
   for (const record of signings) {
     const { envelope, problem } = await envelopeAt(record.envelopeDigest);
+    checkEntriesOf(record.envelopeDigest, envelope);
     if (envelope === null) {
       envelopeProblems.push(problem ?? `envelope ${record.envelopeDigest} is unusable`);
       continue;
@@ -356,6 +379,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   for (const digest of envelopeDigests) {
     if (signedHere.has(digest)) continue;
     const { envelope, problem } = await envelopeAt(digest);
+    checkEntriesOf(digest, envelope);
     if (envelope === null) {
       envelopeProblems.push(problem ?? `envelope ${digest} is unusable`);
       continue;
@@ -373,7 +397,6 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   check('envelope signatures', envelopeProblems.length === 0, envelopeProblems.slice(0, 5).join('; ') || `${signaturesVerified} envelopes verify (${signings.length} against the key registry as of signing, ${signaturesVerified - signings.length} with the key recorded with their submission)`);
 
   // 8. Transparency-log entries: every EntryLogged proof, with the domain verifier and the log keys of the trust root.
-  const tlog = new KitTlogVerifier(trust);
   const tlogProblems: string[] = [];
   const entryProblems = async (data: unknown, count: boolean): Promise<string[]> => {
     const digest = (data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
@@ -381,7 +404,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     return tlog.verify(data, envelope, envelope === null || typeof digest !== 'string' ? null : signerPemOf(envelope, digest), count);
   };
   for (const [id, data] of entryLogged) {
-    for (const p of await entryProblems(data, true)) tlogProblems.push(`${describeEntry(data)} (event ${id}): ${p}`);
+    for (const p of entryVerdicts.get(id) ?? (await entryProblems(data, true))) tlogProblems.push(`${describeEntry(data)} (event ${id}): ${p}`);
   }
   tlogProblems.push(...(await checkTlogFile(dir, entryLogged, (data) => entryProblems(data, false))));
   if (tlog.uncheckedCheckpoints > 0) warnings.push(`${tlog.uncheckedCheckpoints} transparency-log checkpoint signature(s) not checked: no log keys (pass --trust with a trusted root or logKeys)`);
