@@ -96,27 +96,36 @@ export async function verifyKit(file: string, options: VerifyKitOptions = {}): P
   }
 }
 
-/** Never throws on bad input: anything unexpected in a kit is a failed check. */
-export async function verifyExtractedKit(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+/**
+ * Never throws on bad input: anything unexpected in a kit is a failed check.
+ * `onEvent` sees every event the verification reads, as stored, in kit order
+ * (what import checks with the store's rules while the kit is read for
+ * verification, instead of reading it again); it must not throw.
+ */
+export async function verifyExtractedKit(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions, onEvent?: (stored: RecordedEvent) => void): Promise<KitReport> {
   try {
-    return await verifyExtracted(file, dir, extracted, options);
+    return await verifyExtracted(file, dir, extracted, options, onEvent);
   } catch (error) {
     const reason = `verification stopped: ${error instanceof Error ? error.message : String(error)}`;
     return { ok: false, kit: file, sha256: '', manifest: null, checks: [{ name: 'kit', ok: false, detail: reason }], failures: [`kit: ${reason}`], warnings: [], ledger: null, incompleteStreams: [], stats: null };
   }
 }
 
-/** Reads the events of an extracted kit, one at a time, in kit order. */
-export async function* kitEvents(dir: string): AsyncGenerator<RecordedEvent> {
+/** Reads the events of an extracted kit, one at a time, in kit order; from the `from`th on (the lines before are not parsed). */
+export async function* kitEvents(dir: string, from = 0): AsyncGenerator<RecordedEvent> {
   let index = 0;
   for await (const line of createInterface({ input: createReadStream(path.join(dir, EVENTS_FILE)), crlfDelay: Infinity })) {
+    if (index < from) {
+      index++;
+      continue;
+    }
     const parsed = parseEventLine(line, index++);
     if (!parsed.ok) throw new Error(parsed.reason);
     yield parsed.event;
   }
 }
 
-async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions, onEvent: ((stored: RecordedEvent) => void) | undefined): Promise<KitReport> {
   const checks: KitCheck[] = [];
   const warnings: string[] = [];
   const check = (name: string, ok: boolean, detail: string): boolean => {
@@ -210,6 +219,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   let previousCheckpoint: { id: string; data: LedgerCheckpointSignedData } | null = null;
   try {
     for await (const stored of kitEvents(dir)) {
+      onEvent?.(stored);
       // What the checks read is the current shape; hashes, leaves and proofs are over the stored event.
       const e = readCurrent(stored);
       count++;
