@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { NewEvent, RecordedEvent } from '../../domain/events/event';
 import { LeafHashes } from '../../domain/ledger/ledger-leaf';
 import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
@@ -56,12 +55,12 @@ function importExtracted(
   return withExtractedKit(file, async (dir, extracted) => {
     extracted_();
     // The verification reads every event once; while it does, each is checked with the store's own rules
-    // and its place, id and chain links are kept as a 32-byte fingerprint, so that neither the checks below
-    // nor the read-back read the kit again: the appends are the only other read of it.
-    const fingerprints = new LeafHashes();
+    // and its hash is kept (32 bytes), so that neither the checks below nor the read-back read the kit
+    // again: the appends are the only other read of it.
+    const hashes = new LeafHashes();
     let invalid = null as { error: unknown } | null;
     const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {}, (e) => {
-      fingerprints.push(fingerprintOf(e));
+      hashes.push(hashOf(e));
       if (invalid !== null) return;
       try {
         validateNewEvents(e.stream, [toNew(e)]);
@@ -80,8 +79,8 @@ function importExtracted(
     // The store must be empty or hold exactly a prefix of the kit.
     let present = 0;
     for await (const stored of allEvents(store)) {
-      if (!sameEvent(stored, fingerprints, present)) {
-        const theirs = present < fingerprints.size ? await kitEventAt(dir, present) : null;
+      if (!sameEvent(stored, hashes, present)) {
+        const theirs = present < hashes.size ? await kitEventAt(dir, present) : null;
         throw new KitRefusedError(
           `the store is not empty and its event ${present} (${stored.id}) is not the kit's event ${present}${theirs === null ? ' (the kit has fewer events)' : ` (${theirs.id})`}: import into a fresh store`,
           report,
@@ -124,9 +123,10 @@ function importExtracted(
       run = [];
     };
     let index = present;
-    for await (const e of kitEvents(dir, present)) {
-      // Read a second time: it must still be the event verified, or nothing more is written.
-      if (!fingerprintOf(e).equals(fingerprints.at(index))) {
+    // The second read of the kit: its lines were found canonical by the verification; each event must still carry
+    // the hash verified (or nothing more is written), and the read-back below compares what the store made of it.
+    for await (const e of kitEvents(dir, present, { canonical: false })) {
+      if (!hashOf(e).equals(hashes.at(index))) {
         failure ??= { error: new ConflictError(`the kit's event ${index} (${e.id}) is not the one verified: the extracted kit changed during the import`) };
         break;
       }
@@ -141,10 +141,10 @@ function importExtracted(
     // Read back: the store computed the same hashes the kit carries.
     let i = 0;
     for await (const stored of allEvents(store)) {
-      if (!sameEvent(stored, fingerprints, i)) throw new ConflictError(`after import, stored event ${i} (${stored.id}) differs from the kit's: the store is not the one the kit came from`);
+      if (!sameEvent(stored, hashes, i)) throw new ConflictError(`after import, stored event ${i} (${stored.id}) differs from the kit's: the store is not the one the kit came from`);
       i++;
     }
-    if (i !== fingerprints.size) throw new ConflictError(`after import, the store holds ${i} events, the kit ${fingerprints.size}: the store is not the one the kit came from`);
+    if (i !== hashes.size) throw new ConflictError(`after import, the store holds ${i} events, the kit ${hashes.size}: the store is not the one the kit came from`);
     return { report, appended, alreadyPresent: present };
   });
 }
@@ -155,18 +155,22 @@ async function kitEventAt(dir: string, index: number): Promise<RecordedEvent | n
   return null;
 }
 
-/** The place, id and chain links of an event (what `sameEvent` compares), as one SHA-256. */
-function fingerprintOf(e: RecordedEvent): Buffer {
-  return createHash('sha256').update(JSON.stringify([e.id, e.stream, e.revision.toString(), e.metadata.hash, e.metadata.prevHash])).digest();
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** An event's recorded hash as 32 bytes (zeros when it is no hex SHA-256: then it matches no content). */
+function hashOf(e: RecordedEvent): Buffer {
+  return HEX64.test(e.metadata.hash) ? Buffer.from(e.metadata.hash, 'hex') : Buffer.alloc(32);
 }
 
 /**
- * The stored event is the kit's `index`th event: same place, id and chain
- * links (by fingerprint), and a content that really hashes to them (the
- * stored hash fields alone could have been left in place over altered data).
+ * The stored event is the kit's `index`th event: it carries the kit event's
+ * hash, and its content really hashes to it (the stored hash field alone
+ * could have been left in place over altered data). The hash covers the
+ * stream, revision, id, type, data, context and previous hash: the same
+ * place, the same chain links and the same content.
  */
 function sameEvent(a: RecordedEvent, kit: LeafHashes, index: number): boolean {
-  return index < kit.size && fingerprintOf(a).equals(kit.at(index)) && eventContentHash(a) === a.metadata.hash;
+  return index < kit.size && hashOf(a).equals(kit.at(index)) && eventContentHash(a) === a.metadata.hash;
 }
 
 function toNew(e: RecordedEvent): NewEvent {

@@ -111,15 +111,18 @@ export async function verifyExtractedKit(file: string, dir: string, extracted: E
   }
 }
 
-/** Reads the events of an extracted kit, one at a time, in kit order; from the `from`th on (the lines before are not parsed). */
-export async function* kitEvents(dir: string, from = 0): AsyncGenerator<RecordedEvent> {
+/**
+ * Reads the events of an extracted kit, one at a time, in kit order; from the `from`th on (the lines before are not
+ * parsed). `canonical: false`: see `parseEventLine`.
+ */
+export async function* kitEvents(dir: string, from = 0, options: { readonly canonical?: boolean } = {}): AsyncGenerator<RecordedEvent> {
   let index = 0;
   for await (const line of createInterface({ input: createReadStream(path.join(dir, EVENTS_FILE)), crlfDelay: Infinity })) {
     if (index < from) {
       index++;
       continue;
     }
-    const parsed = parseEventLine(line, index++);
+    const parsed = parseEventLine(line, index++, options);
     if (!parsed.ok) throw new Error(parsed.reason);
     yield parsed.event;
   }
