@@ -1,15 +1,13 @@
 import test from 'ava';
-import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { streamName } from '../../domain/events/stream-name';
 import { ValidationError } from '../../src/errors/app-error';
 import { importKit, KitRefusedError } from '../../src/kit/kit-import';
 import { verifyKit } from '../../src/kit/kit-verify';
-import { loadKey } from '../../src/signing/key-stream';
 import { someEvents } from '../support/events';
 import { tempDir } from '../support/temp-dir';
-import { forgeKit } from './helpers/forge-kit';
+import { forgeKit, withTheLedgerKey } from './helpers/forge-kit';
 import { ledgerFixture, populate } from './helpers/ledger-fixture';
 
 test("import into a store holding other events names the store's event and the kit's, or says the kit has fewer events", async (t) => {
@@ -44,15 +42,9 @@ test("a kit that verifies but holds an event the store's rules refuse is refused
   await populate(f, 1);
   const dir = tempDir(t);
   const kit = await f.exportTo(join(dir, 'kit.tar'));
-  const { state } = await loadKey(f.store, 'ledger');
-  if (!state.exists) throw new Error('no ledger key');
-  const ledger = state.versions.at(-1)!;
-
   // Re-chained and re-signed by the ledger key's holder: it verifies, but one late event has a type no store accepts.
   await forgeKit(kit.file, join(dir, 'bad-type.tar'), {
-    publicKey: createPublicKey(ledger.publicKeyPem),
-    sign: (bytes) => f.providers.get('file').sign(ledger.providerRef, bytes),
-    manifestKeyid: ledger.fingerprint,
+    ...(await withTheLedgerKey(f)),
     mutateEvent: (e) => (e.stream === 'thing-one' && e.revision === 4n ? { ...e, type: 'thing_happened' } : undefined),
   });
   const report = await verifyKit(join(dir, 'bad-type.tar'));

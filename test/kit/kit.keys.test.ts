@@ -1,5 +1,4 @@
 import test from 'ava';
-import { createPublicKey } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYS_FILE, type KeysFile } from '../../src/kit/kit-format';
@@ -7,7 +6,7 @@ import { extractKit } from '../../src/kit/kit-tar';
 import { verifyKit } from '../../src/kit/kit-verify';
 import { loadKey } from '../../src/signing/key-stream';
 import { tempDir } from '../support/temp-dir';
-import { forgeKit } from './helpers/forge-kit';
+import { forgeKit, withTheLedgerKey } from './helpers/forge-kit';
 import { ledgerFixture, populate, type LedgerFixture } from './helpers/ledger-fixture';
 
 /** populate() plus a third key rotated twice, its first version revoked, and the key named `other` revoked whole: every version status, several keys. */
@@ -80,17 +79,11 @@ test('a keys.json that says other than the key events is refused, even in a kit 
   await keysWithHistory(f);
   const dir = tempDir(t);
   const kit = await f.exportTo(join(dir, 'kit.tar'));
-  const { state } = await loadKey(f.store, 'ledger');
-  if (!state.exists) throw new Error('no ledger key');
-  const ledger = state.versions.at(-1)!;
-
   // The ledger key's holder re-signs everything, with keys.json claiming a revoked version is still active.
   await forgeKit(kit.file, join(dir, 'forged.tar'), {
-    publicKey: createPublicKey(ledger.publicKeyPem),
-    sign: (bytes) => f.providers.get('file').sign(ledger.providerRef, bytes),
-    manifestKeyid: ledger.fingerprint,
+    ...(await withTheLedgerKey(f)),
     mutateEvent: () => undefined,
-    mutateKeysFile: (k) => ({ keys: k.keys.map((x) => ({ ...x, versions: x.versions.map((v) => ({ ...v, status: (v as { status?: string }).status === 'revoked' ? 'active' : (v as { status?: string }).status })) })) }),
+    mutateKeysFile: (k) => ({ keys: k.keys.map((x) => ({ ...x, versions: x.versions.map((v) => ({ ...v, status: v.status === 'revoked' ? 'active' : v.status })) })) }),
   });
   const report = await verifyKit(join(dir, 'forged.tar'));
   t.false(report.ok);
