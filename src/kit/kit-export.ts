@@ -2,8 +2,6 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, promises as fs, rmSync, wr
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RecordedEvent } from '../../domain/events/event';
-import { foldKey } from '../../domain/keys/key.evolve';
-import { isKeyEvent, type KeyEvent } from '../../domain/keys/key.events';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
 import { cachedTree, LeafHashes, ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
 import { canonicalJson } from '../../domain/shared/canonical-json';
@@ -32,10 +30,10 @@ import {
   TLOG_FILE,
   TRUST_ROOT_FILE,
   type CheckpointFile,
-  type KeysFile,
   type KitManifest,
   type KitSelection,
 } from './kit-format';
+import { KitKeys } from './kit-keys';
 import { fileDigest, packKit, sortPaths } from './kit-tar';
 
 export interface KitSelectionOptions {
@@ -95,7 +93,7 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
     const leaves = new LeafHashes();
     const selected: { id: string; index: number }[] = [];
     const envelopes = new Set<string>();
-    const keyEvents = new Map<string, KeyEvent[]>();
+    const keyRegistry = new KitKeys();
     let previous: { event: RecordedEvent; data: LedgerCheckpointSignedData } | null = null;
     let tlogEntries = 0;
     let found = false;
@@ -110,10 +108,7 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
         tlogOut.write(canonicalJson({ eventId: e.id, entry: e.data }));
         tlogEntries++;
       }
-      if (e.stream.startsWith('key-') && isKeyEvent(e)) {
-        const keyId = e.stream.slice('key-'.length);
-        keyEvents.set(keyId, [...(keyEvents.get(keyId) ?? []), { type: e.type, data: e.data } as KeyEvent]);
-      }
+      keyRegistry.add(e);
     };
     let index = 0;
     for await (const e of allEvents(deps.store)) {
@@ -147,14 +142,7 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
       await fs.writeFile(path.join(stage, envelopeFile(digest)), bytes);
     }
 
-    const keys: KeysFile = {
-      keys: [...keyEvents.keys()].sort().flatMap((keyId) => {
-        const state = foldKey(keyEvents.get(keyId) ?? []);
-        return state.exists
-          ? [{ keyId, versions: state.versions.map((v) => ({ version: v.version, fingerprint: v.fingerprint, publicKeyPem: v.publicKeyPem, status: v.status })) }]
-          : [];
-      }),
-    };
+    const keys = keyRegistry.file();
     await fs.writeFile(path.join(stage, KEYS_FILE), canonicalJson(keys));
 
     const prev = previous;

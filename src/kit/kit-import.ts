@@ -1,4 +1,5 @@
 import type { NewEvent, RecordedEvent } from '../../domain/events/event';
+import { LeafHashes } from '../../domain/ledger/ledger-leaf';
 import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
 import { ConflictError, ValidationError } from '../errors/app-error';
 import type { EventStore } from '../ports/event-store';
@@ -53,7 +54,20 @@ function importExtracted(
 ): Promise<ImportResult> {
   return withExtractedKit(file, async (dir, extracted) => {
     extracted_();
-    const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {});
+    // The verification reads every event once; while it does, each is checked with the store's own rules
+    // and its hash is kept (32 bytes), so that neither the checks below nor the read-back read the kit
+    // again: the appends are the only other read of it.
+    const hashes = new LeafHashes();
+    let invalid = null as { error: unknown } | null;
+    const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {}, (e) => {
+      hashes.push(hashOf(e));
+      if (invalid !== null) return;
+      try {
+        validateNewEvents(e.stream, [toNew(e)]);
+      } catch (error) {
+        invalid = { error };
+      }
+    });
     if (!report.ok) throw new KitRefusedError(`kit ${file} failed verification: ${report.failures[0] ?? 'unknown failure'}`, report);
     if (report.manifest?.selection.partial !== false || report.incompleteStreams.length > 0) {
       throw new KitRefusedError(
@@ -63,21 +77,20 @@ function importExtracted(
     }
 
     // The store must be empty or hold exactly a prefix of the kit.
-    const kit = kitEvents(dir);
     let present = 0;
     for await (const stored of allEvents(store)) {
-      const next = await kit.next();
-      if (next.done || !sameEvent(stored, next.value)) {
+      if (!sameEvent(stored, hashes, present)) {
+        const theirs = present < hashes.size ? await kitEventAt(dir, present) : null;
         throw new KitRefusedError(
-          `the store is not empty and its event ${present} (${stored.id}) is not the kit's event ${present}${next.done ? ' (the kit has fewer events)' : ` (${next.value.id})`}: import into a fresh store`,
+          `the store is not empty and its event ${present} (${stored.id}) is not the kit's event ${present}${theirs === null ? ' (the kit has fewer events)' : ` (${theirs.id})`}: import into a fresh store`,
           report,
         );
       }
       present++;
     }
-    // Pre-check every remaining event with the store's own rules before writing any.
+    // Every event was pre-checked with the store's own rules (above, while verifying) before any is written.
+    if (invalid !== null) throw invalid.error;
     const total = report.manifest?.counts.events ?? 0;
-    for await (const e of kitEvents(dir)) validateNewEvents(e.stream, [toNew(e)]);
 
     // Appends are pipelined only where the store commits them in call order, so the
     // global order (and so the ledger tree) is the kit's; elsewhere each run waits for
@@ -109,41 +122,55 @@ function importExtracted(
       );
       run = [];
     };
-    for (let next = await kit.next(); !next.done; next = await kit.next()) {
-      const e = next.value;
+    let index = present;
+    // The second read of the kit: its lines were found canonical by the verification; each event must still carry
+    // the hash verified (or nothing more is written), and the read-back below compares what the store made of it.
+    for await (const e of kitEvents(dir, present, { canonical: false })) {
+      if (!hashOf(e).equals(hashes.at(index))) {
+        failure ??= { error: new ConflictError(`the kit's event ${index} (${e.id}) is not the one verified: the extracted kit changed during the import`) };
+        break;
+      }
+      index++;
       if (run.length > 0 && (run[0]!.stream !== e.stream || run.length >= 500)) flushRun();
       run.push(e);
       if (pending.length >= inFlight || failure !== null) await settle();
     }
-    flushRun();
+    if (failure === null) flushRun();
     await settle();
 
     // Read back: the store computed the same hashes the kit carries.
     let i = 0;
-    const check = kitEvents(dir);
     for await (const stored of allEvents(store)) {
-      const expected = await check.next();
-      if (expected.done || !sameEvent(stored, expected.value)) throw new ConflictError(`after import, stored event ${i} (${stored.id}) differs from the kit's: the store is not the one the kit came from`);
+      if (!sameEvent(stored, hashes, i)) throw new ConflictError(`after import, stored event ${i} (${stored.id}) differs from the kit's: the store is not the one the kit came from`);
       i++;
     }
+    if (i !== hashes.size) throw new ConflictError(`after import, the store holds ${i} events, the kit ${hashes.size}: the store is not the one the kit came from`);
     return { report, appended, alreadyPresent: present };
   });
 }
 
+/** The kit's `index`th event (to name it in a message), or null. */
+async function kitEventAt(dir: string, index: number): Promise<RecordedEvent | null> {
+  for await (const e of kitEvents(dir, index)) return e;
+  return null;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** An event's recorded hash as 32 bytes (zeros when it is no hex SHA-256: then it matches no content). */
+function hashOf(e: RecordedEvent): Buffer {
+  return HEX64.test(e.metadata.hash) ? Buffer.from(e.metadata.hash, 'hex') : Buffer.alloc(32);
+}
+
 /**
- * The stored event is the kit's event: same place, same chain links, and a
- * content that really hashes to them (the stored hash fields alone could have
- * been left in place over altered data).
+ * The stored event is the kit's `index`th event: it carries the kit event's
+ * hash, and its content really hashes to it (the stored hash field alone
+ * could have been left in place over altered data). The hash covers the
+ * stream, revision, id, type, data, context and previous hash: the same
+ * place, the same chain links and the same content.
  */
-function sameEvent(a: RecordedEvent, b: RecordedEvent): boolean {
-  return (
-    a.id === b.id &&
-    a.stream === b.stream &&
-    a.revision === b.revision &&
-    a.metadata.hash === b.metadata.hash &&
-    a.metadata.prevHash === b.metadata.prevHash &&
-    eventContentHash(a) === a.metadata.hash
-  );
+function sameEvent(a: RecordedEvent, kit: LeafHashes, index: number): boolean {
+  return index < kit.size && hashOf(a).equals(kit.at(index)) && eventContentHash(a) === a.metadata.hash;
 }
 
 function toNew(e: RecordedEvent): NewEvent {

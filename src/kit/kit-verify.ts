@@ -4,8 +4,6 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../domain/events/event';
-import { foldKey } from '../../domain/keys/key.evolve';
-import { isKeyEvent, type KeyEvent } from '../../domain/keys/key.events';
 import { signingValidityAt } from '../../domain/keys/signing-validity';
 import { LedgerAudit, type LedgerReport } from '../../domain/ledger/ledger-audit';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
@@ -18,9 +16,9 @@ import { verifyDsseSignature } from '../../domain/signing/signature-verification
 import { verifyConsistency, verifyInclusion } from '../../domain/transparency';
 import { UnsupportedEventVersionError } from '../errors/app-error';
 import { readCurrent } from '../events/read-current';
-import { toKeyEvents } from '../signing/key-stream';
 import { VerificationService } from '../signing/verification.service';
 import { KitArchive, KitEventStore } from './kit-event-store';
+import { KitKeys } from './kit-keys';
 import {
   CHECKPOINT_FILE,
   CheckpointFileSchema,
@@ -36,7 +34,6 @@ import {
   ProofLineSchema,
   TLOG_FILE,
   TRUST_ROOT_FILE,
-  type KeysFile,
   type KitManifest,
 } from './kit-format';
 import { canonicalDigest, extractKit, fileDigest, type ExtractedKit } from './kit-tar';
@@ -99,27 +96,39 @@ export async function verifyKit(file: string, options: VerifyKitOptions = {}): P
   }
 }
 
-/** Never throws on bad input: anything unexpected in a kit is a failed check. */
-export async function verifyExtractedKit(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+/**
+ * Never throws on bad input: anything unexpected in a kit is a failed check.
+ * `onEvent` sees every event the verification reads, as stored, in kit order
+ * (what import checks with the store's rules while the kit is read for
+ * verification, instead of reading it again); it must not throw.
+ */
+export async function verifyExtractedKit(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions, onEvent?: (stored: RecordedEvent) => void): Promise<KitReport> {
   try {
-    return await verifyExtracted(file, dir, extracted, options);
+    return await verifyExtracted(file, dir, extracted, options, onEvent);
   } catch (error) {
     const reason = `verification stopped: ${error instanceof Error ? error.message : String(error)}`;
     return { ok: false, kit: file, sha256: '', manifest: null, checks: [{ name: 'kit', ok: false, detail: reason }], failures: [`kit: ${reason}`], warnings: [], ledger: null, incompleteStreams: [], stats: null };
   }
 }
 
-/** Reads the events of an extracted kit, one at a time, in kit order. */
-export async function* kitEvents(dir: string): AsyncGenerator<RecordedEvent> {
+/**
+ * Reads the events of an extracted kit, one at a time, in kit order; from the `from`th on (the lines before are not
+ * parsed). `canonical: false`: see `parseEventLine`.
+ */
+export async function* kitEvents(dir: string, from = 0, options: { readonly canonical?: boolean } = {}): AsyncGenerator<RecordedEvent> {
   let index = 0;
   for await (const line of createInterface({ input: createReadStream(path.join(dir, EVENTS_FILE)), crlfDelay: Infinity })) {
-    const parsed = parseEventLine(line, index++);
+    if (index < from) {
+      index++;
+      continue;
+    }
+    const parsed = parseEventLine(line, index++, options);
     if (!parsed.ok) throw new Error(parsed.reason);
     yield parsed.event;
   }
 }
 
-async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions): Promise<KitReport> {
+async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions, onEvent: ((stored: RecordedEvent) => void) | undefined): Promise<KitReport> {
   const checks: KitCheck[] = [];
   const warnings: string[] = [];
   const check = (name: string, ok: boolean, detail: string): boolean => {
@@ -174,9 +183,10 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
 
   // 3. Every file's digest; nothing unlisted.
   const listed = new Set(manifest.files.map((f) => f.path));
+  const present = new Set(extracted.files);
   const digestProblems: string[] = [];
   for (const f of manifest.files) {
-    if (!extracted.files.includes(f.path)) {
+    if (!present.has(f.path)) {
       digestProblems.push(`${f.path} is listed but missing`);
       continue;
     }
@@ -195,6 +205,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     ...(options.trust?.ledgerKeys ? { pinnedKeys: options.trust.ledgerKeys } : {}),
   });
   const keyStore = new KitEventStore();
+  const keyRegistry = new KitKeys();
   const signings: EnvelopeSignedData[] = [];
   const entryLogged = new Map<string, unknown>();
   const envelopeDigests = new Set<string>();
@@ -211,11 +222,12 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   let previousCheckpoint: { id: string; data: LedgerCheckpointSignedData } | null = null;
   try {
     for await (const stored of kitEvents(dir)) {
+      onEvent?.(stored);
       // What the checks read is the current shape; hashes, leaves and proofs are over the stored event.
       const e = readCurrent(stored);
       count++;
       audit.add(stored);
-      if (e.stream.startsWith('key-') && isKeyEvent(e)) keyStore.add(stored);
+      if (keyRegistry.add(e)) keyStore.add(stored);
       if (e.type === ENVELOPE_SIGNED) signings.push(e.data as EnvelopeSignedData);
       if (e.type === 'EntryLogged') entryLogged.set(e.id, e.data);
       const named = envelopeDigestOf(e);
@@ -288,12 +300,11 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   if (options.trust?.ledgerKeys === undefined) warnings.push('the ledger key is the one the kit itself records (pass --trust with ledgerKeys to pin it)');
 
   // 6. The manifest signature, by the ledger key version that signed the checkpoint's registry.
-  const keyEventsOf = async (keyId: string): Promise<KeyEvent[]> => toKeyEvents(await keyStore.readStream(`key-${keyId}` as RecordedEvent['stream']));
   const manifestSig = envelope.signatures[0];
   let manifestOk = false;
   let manifestDetail = 'no checkpoint to tie the manifest to';
   if (cpData !== undefined && manifestSig !== undefined) {
-    const state = foldKey(await keyEventsOf(cpData.keyId));
+    const state = keyRegistry.stateOf(cpData.keyId);
     const version = state.exists ? state.versions.find((v) => v.fingerprint === manifestSig.keyid) : undefined;
     const validity = state.exists && version !== undefined ? signingValidityAt(state, version.version, cpData.signedAt) : null;
     if (version === undefined || validity === null) manifestDetail = `signed by keyid ${manifestSig.keyid ?? ''}, which is no version of the ledger key ${cpData.keyId}`;
@@ -313,13 +324,15 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const countProblems: string[] = [];
   if (envelopeDigests.size !== manifest.counts.envelopes) countProblems.push(`the events name ${envelopeDigests.size} envelopes, the manifest says ${manifest.counts.envelopes}`);
   if (entryLogged.size !== manifest.counts.tlogEntries) countProblems.push(`${entryLogged.size} EntryLogged events, the manifest says ${manifest.counts.tlogEntries}`);
-  const keysFile = await keysOf(keyStore);
+  const keysFile = keyRegistry.file();
   if (canonicalJson(keysFile) !== ((await fs.readFile(path.join(dir, KEYS_FILE), 'utf8').catch(() => '')) || '')) countProblems.push(`${KEYS_FILE} does not match the key events`);
   if (keysFile.keys.length !== manifest.counts.keys) countProblems.push(`${keysFile.keys.length} keys, the manifest says ${manifest.counts.keys}`);
   check('contents', countProblems.length === 0, countProblems.join('; ') || 'counts and key material match the events');
 
   // Every envelope the events name: a signing record's against the key registry as it stood when it was signed
   // (the service's own VerificationService); one submitted from elsewhere with the key recorded with its submission.
+  // Each envelope is read, hashed and parsed once: its transparency-log entries (8.) are checked while it is in hand,
+  // their problems kept for the report of 8., in the kit's order.
   const keyByFingerprint = new Map(keysFile.keys.flatMap((k) => k.versions.map((v) => [v.fingerprint, v.publicKeyPem] as const)));
   const envelopeAt = async (digest: string): Promise<{ envelope: DsseEnvelope | null; problem: string | null }> => {
     if (!HEX64.test(digest)) return { envelope: null, problem: `envelope digest ${JSON.stringify(digest.slice(0, 70))} is not a hex SHA-256` };
@@ -337,6 +350,25 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     const candidates = [...(registered === undefined ? [] : [registered]), ...(submissionVerifiers.get(digest) ?? [])];
     return candidates.find((pem) => verifyDsseSignature(envelope, sig, pem)) ?? null;
   };
+  const tlog = new KitTlogVerifier(trust);
+  /** The EntryLogged events naming each envelope, in kit order; an envelope's are removed once checked. */
+  const entriesOf = new Map<string, string[]>();
+  for (const [id, data] of entryLogged) {
+    const digest = (data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
+    if (typeof digest !== 'string') continue;
+    const ids = entriesOf.get(digest);
+    if (ids === undefined) entriesOf.set(digest, [id]);
+    else ids.push(id);
+  }
+  const entryVerdicts = new Map<string, string[]>();
+  /** The problems of every log entry of the envelope `digest` names (`envelope` null: not in the kit or unusable). */
+  const checkEntriesOf = (digest: string, envelope: DsseEnvelope | null): void => {
+    const ids = entriesOf.get(digest);
+    if (ids === undefined) return;
+    entriesOf.delete(digest);
+    const signerPem = envelope === null ? null : signerPemOf(envelope, digest);
+    for (const id of ids) entryVerdicts.set(id, tlog.verify(entryLogged.get(id), envelope, signerPem));
+  };
   const verification = new VerificationService(keyStore, new KitArchive((d) => fs.readFile(path.join(dir, envelopeFile(d))).catch(() => null)));
   const envelopeProblems: string[] = [];
   const signedHere = new Set(signings.map((s) => s.envelopeDigest));
@@ -346,6 +378,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   for (const f of extracted.files) if (f.startsWith('envelopes/') && !expectedEnvelopeFiles.has(f)) envelopeProblems.push(`${f} is no envelope the events record`);
   for (const record of signings) {
     const { envelope, problem } = await envelopeAt(record.envelopeDigest);
+    checkEntriesOf(record.envelopeDigest, envelope);
     if (envelope === null) {
       envelopeProblems.push(problem ?? `envelope ${record.envelopeDigest} is unusable`);
       continue;
@@ -359,6 +392,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   for (const digest of envelopeDigests) {
     if (signedHere.has(digest)) continue;
     const { envelope, problem } = await envelopeAt(digest);
+    checkEntriesOf(digest, envelope);
     if (envelope === null) {
       envelopeProblems.push(problem ?? `envelope ${digest} is unusable`);
       continue;
@@ -376,7 +410,6 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   check('envelope signatures', envelopeProblems.length === 0, envelopeProblems.slice(0, 5).join('; ') || `${signaturesVerified} envelopes verify (${signings.length} against the key registry as of signing, ${signaturesVerified - signings.length} with the key recorded with their submission)`);
 
   // 8. Transparency-log entries: every EntryLogged proof, with the domain verifier and the log keys of the trust root.
-  const tlog = new KitTlogVerifier(trust);
   const tlogProblems: string[] = [];
   const entryProblems = async (data: unknown, count: boolean): Promise<string[]> => {
     const digest = (data as { envelopeDigest?: unknown } | null)?.envelopeDigest;
@@ -384,7 +417,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     return tlog.verify(data, envelope, envelope === null || typeof digest !== 'string' ? null : signerPemOf(envelope, digest), count);
   };
   for (const [id, data] of entryLogged) {
-    for (const p of await entryProblems(data, true)) tlogProblems.push(`${describeEntry(data)} (event ${id}): ${p}`);
+    for (const p of entryVerdicts.get(id) ?? (await entryProblems(data, true))) tlogProblems.push(`${describeEntry(data)} (event ${id}): ${p}`);
   }
   tlogProblems.push(...(await checkTlogFile(dir, entryLogged, (data) => entryProblems(data, false))));
   if (tlog.uncheckedCheckpoints > 0) warnings.push(`${tlog.uncheckedCheckpoints} transparency-log checkpoint signature(s) not checked: no log keys (pass --trust with a trusted root or logKeys)`);
@@ -427,17 +460,6 @@ async function kitTrustRoot(dir: string, warnings: string[]): Promise<KitTrust |
     warnings.push(`${TRUST_ROOT_FILE} is unusable: ${error instanceof Error ? error.message : String(error)}`);
     return undefined;
   }
-}
-
-async function keysOf(store: KitEventStore): Promise<KeysFile> {
-  const events = await store.readAll();
-  const ids = [...new Set(events.map((e) => e.stream.slice('key-'.length)))].sort();
-  return {
-    keys: ids.flatMap((keyId) => {
-      const state = foldKey(toKeyEvents(events.filter((e) => e.stream === `key-${keyId}`)));
-      return state.exists ? [{ keyId, versions: state.versions.map((v) => ({ version: v.version, fingerprint: v.fingerprint, publicKeyPem: v.publicKeyPem, status: v.status })) }] : [];
-    }),
-  };
 }
 
 function proofReader(dir: string): AsyncIterator<ReturnType<typeof ProofLineSchema.parse> | null> {

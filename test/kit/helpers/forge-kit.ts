@@ -3,7 +3,7 @@
  * recomputes every ledger root, and re-signs the checkpoints and the manifest
  * with whatever key the attacker holds. Used to show that such kits fail.
  */
-import { sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,19 +16,29 @@ import { consistencyProof, formatCheckpointBody, formatSignedNote, rootOf } from
 import { spkiKeyId } from '../../../domain/transparency/note-key';
 import { eventLine, parseEventLine } from '../../../src/kit/kit-format';
 import { extractKit, fileDigest, packKit } from '../../../src/kit/kit-tar';
+import { loadKey } from '../../../src/signing/key-stream';
+import type { LedgerFixture } from './ledger-fixture';
 
 export interface Forgery {
   readonly publicKey: KeyObject;
   readonly sign: (bytes: Buffer) => Buffer | Promise<Buffer>;
   readonly manifestKeyid: string;
   readonly mutateEvent: (e: RecordedEvent) => RecordedEvent | undefined;
-  readonly mutateKeysFile?: (keys: { keys: { keyId: string; versions: { publicKeyPem: string }[] }[] }) => unknown;
+  readonly mutateKeysFile?: (keys: { keys: { keyId: string; versions: { publicKeyPem: string; status: string }[] }[] }) => unknown;
   /** Fields forced into every checkpoint event (e.g. a back-dated signedAt). */
   readonly checkpointData?: Record<string, unknown>;
 }
 
 export function signerOf(privateKey: KeyObject): (bytes: Buffer) => Buffer {
   return (bytes) => sign('sha256', bytes, privateKey);
+}
+
+/** An insider holding the ledger key's current version: what is forged is re-signed with the real key. */
+export async function withTheLedgerKey(f: LedgerFixture): Promise<Pick<Forgery, 'publicKey' | 'sign' | 'manifestKeyid'>> {
+  const { state } = await loadKey(f.store, 'ledger');
+  if (!state.exists) throw new Error('no ledger key');
+  const ledger = state.versions.at(-1)!;
+  return { publicKey: createPublicKey(ledger.publicKeyPem), sign: (bytes) => f.providers.get('file').sign(ledger.providerRef, bytes), manifestKeyid: ledger.fingerprint };
 }
 
 export async function forgeKit(source: string, out: string, forgery: Forgery): Promise<void> {
