@@ -15,7 +15,7 @@ import { copyWithV1Signings } from '../migrations/fixture';
 import { testContext } from '../support/events';
 import { tempDir } from '../support/temp-dir';
 import { forgeKit, signerOf } from './helpers/forge-kit';
-import { ledgerFixture, populate } from './helpers/ledger-fixture';
+import { exportedKit, ledgerFixture, populate } from './helpers/ledger-fixture';
 
 test('export refuses a store holding an event from a newer build, saying to upgrade', async (t) => {
   const f = ledgerFixture();
@@ -27,11 +27,7 @@ test('export refuses a store holding an event from a newer build, saying to upgr
 });
 
 test('a kit holding an event from a newer build fails verification on that first, and import refuses it writing nothing', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const { f, dir, kit } = await exportedKit(t);
   // A newer build's kit, as far as this build can tell: one event at a version it does not know.
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   await forgeKit(kit.file, join(dir, 'newer.tar'), {

@@ -6,16 +6,11 @@ import { ValidationError } from '../../src/errors/app-error';
 import { importKit, KitRefusedError } from '../../src/kit/kit-import';
 import { verifyKit } from '../../src/kit/kit-verify';
 import { someEvents } from '../support/events';
-import { tempDir } from '../support/temp-dir';
 import { forgeKit, withTheLedgerKey } from './helpers/forge-kit';
-import { ledgerFixture, populate } from './helpers/ledger-fixture';
+import { exportedKit } from './helpers/ledger-fixture';
 
 test("import into a store holding other events names the store's event and the kit's, or says the kit has fewer events", async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const { f, dir, kit } = await exportedKit(t);
   const first = (await f.store.readAll())[0]!;
 
   const other = SqliteEventStore.open(join(dir, 'other.sqlite'));
@@ -37,11 +32,7 @@ test("import into a store holding other events names the store's event and the k
 });
 
 test("a kit that verifies but holds an event the store's rules refuse is refused before anything is written", async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const { f, dir, kit } = await exportedKit(t);
   // Re-chained and re-signed by the ledger key's holder: it verifies, but one late event has a type no store accepts.
   await forgeKit(kit.file, join(dir, 'bad-type.tar'), {
     ...(await withTheLedgerKey(f)),

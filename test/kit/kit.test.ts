@@ -11,7 +11,7 @@ import { verifyLedger } from '../../src/ledger/ledger-verification';
 import { rebuildProjection } from '../../src/projections-runtime/rebuild';
 import type { EventStore } from '../../src/ports/event-store';
 import { tempDir } from '../support/temp-dir';
-import { ledgerFixture, populate } from './helpers/ledger-fixture';
+import { exportedKit, ledgerFixture, populate } from './helpers/ledger-fixture';
 
 async function digests(t: { teardown(fn: () => void): void }, store: EventStore, dir: string, name: string): Promise<Record<string, string>> {
   const readModels = SqliteReadModelStore.open(join(dir, `read-models-${name}.sqlite`));
@@ -63,11 +63,7 @@ test('the same events give a byte-identical kit', async (t) => {
 });
 
 test('a kit pinned to the ledger key verifies; pinned to another key it fails', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const { f, kit } = await exportedKit(t);
   const ledger = await f.ledgerKey.current();
   t.true((await verifyKit(kit.file, { trust: parseTrust({ ledgerKeys: [ledger.fingerprint] }, 'inline') })).ok);
   const wrong = await verifyKit(kit.file, { trust: parseTrust({ ledgerKeys: ['ab'.repeat(32)] }, 'inline') });
@@ -96,11 +92,7 @@ test('import into a fresh store preserves ids, order and hashes, rebuilds the sa
 });
 
 test('import refuses a store that holds other events, and writes nothing', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const { kit } = await exportedKit(t);
   const other = ledgerFixture();
   t.teardown(() => other.close());
   await populate(other, 1);

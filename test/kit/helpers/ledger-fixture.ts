@@ -1,9 +1,11 @@
+import type { ExecutionContext } from 'ava';
 import { join } from 'node:path';
 import { LedgerCheckpointer } from '../../../src/ledger/ledger-checkpointer';
 import { LedgerKey } from '../../../src/ledger/ledger-key';
 import { exportKit, type ExportKitOptions } from '../../../src/kit/kit-export';
 import { fixture, type Fixture } from '../../signing/helpers/fixture';
 import { someEvents } from '../../support/events';
+import { tempDir } from '../../support/temp-dir';
 import { streamName } from '../../../domain/events/stream-name';
 
 export interface LedgerFixture extends Fixture {
@@ -39,4 +41,14 @@ export async function populate(f: LedgerFixture, envelopes = 3): Promise<void> {
   await f.store.append(streamName('thing', 'one'), someEvents(5).map((e) => ({ ...e, metadata: { ...e.metadata, occurredAt: f.clock.now() } })));
   await f.keys.rotate(a.keyId);
   await f.signing.sign({ keyIds: [a.keyId], payloadType: 'text/plain', payload: Buffer.from('after rotation') }, { tenant: 'acme' });
+}
+
+/** A small real ledger (`populate` with one envelope) exported to `kit.tar` in a fresh directory; closed after the test. */
+export async function exportedKit(t: ExecutionContext): Promise<{ f: LedgerFixture; dir: string; kit: Awaited<ReturnType<typeof exportKit>> }> {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  return { f, dir, kit };
 }
