@@ -6,7 +6,7 @@ import { allProjections } from '../projections';
 import { AttestationVerifier } from './attestations/attestation-verifier';
 import { buildAttestations } from './attestations/attestations.composition';
 import { SystemClock } from './clock/system-clock';
-import type { Config } from './config/config';
+import { ConfigError, type Config } from './config/config';
 import { attestationRoutes } from './http/routes/attestations.routes';
 import { auditRoutes } from './http/routes/audit.routes';
 import { healthRoutes } from './http/routes/health.routes';
@@ -52,6 +52,10 @@ export interface Composition {
  * services are resolved from it by constructor injection (`@inject(TOKEN)`).
  */
 export async function compose(config: Config, logger: Logger): Promise<Composition> {
+  if (!config.submissions.worker && !config.transparencyLogs) {
+    // The embedded local log lives inside this process; `attestor worker` could not reach it.
+    throw new ConfigError('ATTESTOR_WORKER=off needs ATTESTOR_TLOGS: without it the service logs to its own embedded log, which only its own worker can reach, and nothing would drain the queue');
+  }
   const metrics = new Metrics();
   const store = new InstrumentedEventStore(await openEventStore(config), metrics);
   const readModels: ReadModelStore = SqliteReadModelStore.open(config.readModelFile);

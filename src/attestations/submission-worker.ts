@@ -230,7 +230,8 @@ export class SubmissionWorker {
     try {
       const events = await this.service.recordAttempt(submissionId, logName, message, retryable);
       const abandoned = events.some((e) => e.type === 'SubmissionAbandoned');
-      const result = abandoned ? 'abandoned' : retryable ? 'retry' : 'rejected';
+      // A log's refusal ends the submission too, but says more than a spent retry budget: count it as such.
+      const result = !retryable ? 'rejected' : abandoned ? 'abandoned' : 'retry';
       this.metrics.submissions.inc({ log: logName, result });
       if (result === 'retry') this.metrics.rekorRetry.inc({ log: logName });
       this.logger.warn('submission attempt failed', { ...context, error: message, result });

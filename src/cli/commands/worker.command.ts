@@ -5,7 +5,10 @@ import { submissionsProjection } from '../../../projections/submissions/submissi
 import { buildAttestations } from '../../attestations/attestations.composition';
 import { SystemClock } from '../../clock/system-clock';
 import { openEventStore } from '../../composition-root';
-import { loadConfig } from '../../config/config';
+import { assertSafeBinding, loadConfig } from '../../config/config';
+import { createApp } from '../../http/app';
+import { listen } from '../../http/listen';
+import { healthRoutes } from '../../http/routes/health.routes';
 import { containerWith } from '../../injection';
 import { createLogger, LOGGER } from '../../observability/logger';
 import { METRICS, Metrics } from '../../observability/metrics';
@@ -19,8 +22,10 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('run the submission worker alone (set ATTESTOR_WORKER=off on the service); needs ATTESTOR_TLOGS')
     .option('--data-dir <dir>', 'data directory shared with the service (ATTESTOR_DATA_DIR)')
-    .action(async (opts: { dataDir?: string }) => {
-      const config = loadConfig(process.env, opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {});
+    .option('--port <port>', 'where /healthz, /readyz and /metrics are served, on ATTESTOR_HOST (0: any free port)', '8081')
+    .action(async (opts: { dataDir?: string; port: string }) => {
+      const config = loadConfig(process.env, { ...(opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}), ATTESTOR_PORT: opts.port });
+      assertSafeBinding(config);
       if (!config.transparencyLogs) {
         throw new Error('attestor worker needs ATTESTOR_TLOGS: the embedded local log lives inside `attestor serve`');
       }
@@ -38,9 +43,13 @@ export function registerWorkerCommand(program: Command): void {
       container.registerInstance(READ_MODEL_STORE, readModels);
       const signing = buildSigning(loadSigningConfig(config.dataDir), container);
       const attestations = await buildAttestations(config, container, { startWorker: true, retry: config.submissions.retry });
-      process.stdout.write(`attestor worker draining submissions to ${attestations.logConfigs.map((l) => l.name).join(', ')}\n`);
+      // The submission metrics move in this process: Prometheus scrapes them here, not from the service.
+      const app = createApp({ logger, metrics, bodyLimit: config.http.bodyLimit, routers: [healthRoutes({ store, runners: [runner], metrics, maxLag: config.readinessMaxLag })] });
+      const http = await listen(app, config.http.host, config.http.port);
+      process.stdout.write(`attestor worker draining submissions to ${attestations.logConfigs.map((l) => l.name).join(', ')}; metrics on ${http.url}/metrics\n`);
       const stop = (): void => {
         void (async () => {
+          await http.close();
           await attestations.close();
           await runner.stop();
           await signing.close();
