@@ -201,9 +201,25 @@ export class AttestationVerifier {
         checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${verdict.signedAt}` });
       } else if (s.reason === 'unknown_keyid' && verifierPem) {
         const sig = envelope.signatures[i]!;
+        const fingerprint = fingerprintOf(verifierPem);
+        // A keyid is not signed: one stripped or changed must not turn a registered key into an
+        // unknown one. If the given verifier is a registered key, the registry judges the signature
+        // (rotation, revocation as of signing time); only a key the registry never held is taken on trust.
+        const [registered] = (await this.signatures.verifyAt({ ...envelope, signatures: [{ ...sig, keyid: fingerprint }] }, verdict.signedAt)).signatures;
+        if (registered && registered.reason !== 'unknown_keyid') {
+          if (registered.valid) validSigners.push({ keyId: registered.keyId, keyid: fingerprint });
+          checks.push({
+            name: `signature[${i}]`,
+            ok: registered.valid,
+            reason: registered.valid
+              ? `key ${registered.keyId ?? '?'} v${registered.keyVersion ?? '?'} as of ${verdict.signedAt} (the given verifier is this registered key)`
+              : `${registered.reason ?? 'invalid'}: ${registered.message ?? ''} (the given verifier is registered key ${registered.keyId ?? '?'})`.trim(),
+          });
+          continue;
+        }
         const ok = verifyDsseSignature(envelope, sig, verifierPem);
         // Counted under the fingerprint of the key that verified, not the keyid the envelope claims.
-        if (ok) validSigners.push({ keyId: null, keyid: fingerprintOf(verifierPem) });
+        if (ok) validSigners.push({ keyId: null, keyid: fingerprint });
         checks.push({ name: `signature[${i}]`, ok, ...(ok ? { reason: 'verified with the given verifier key' } : { reason: 'does not verify with the given verifier key' }) });
       } else {
         checks.push({ name: `signature[${i}]`, ok: false, reason: `${s.reason ?? 'invalid'}: ${s.message ?? ''}`.trim() });

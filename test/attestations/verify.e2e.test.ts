@@ -114,3 +114,28 @@ test('every verification is recorded as a VerificationPerformed event in the aud
   t.is(performed.length, 2);
   t.is((performed[0]!.data as { outcome: string }).outcome, 'verified');
 });
+
+test('a registered key given as the verifier is judged by the registry, whatever keyid the envelope claims (keyid is not signed)', async (t) => {
+  const service = await aRunningService(t);
+  const key = await aKey(service.url);
+  const { envelope } = await logged(service.url, key.keyId, 'app-keyid');
+  // The same signature with its keyid stripped: no registered key is named any more.
+  const signed = envelope as { signatures: { keyid?: string; sig: string }[] };
+  const stripped = { ...signed, signatures: signed.signatures.map(({ sig }) => ({ sig })) };
+  const submitted = await postJson(`${service.url}/api/v1/rekor/entries`, { envelope: stripped, verifier: key.publicKeyPem });
+  t.is(submitted.status, 201, JSON.stringify(submitted.body));
+
+  const before = await verify(service.url, { envelope: stripped, verifier: key.publicKeyPem });
+  t.true(before.verified, JSON.stringify(before.checks.filter((c) => !c.ok)));
+  t.regex(before.checks.find((c) => c.name === 'signature[0]')?.reason ?? '', new RegExp(`key ${key.keyId} v1`));
+
+  const revoked = await postJson(`${service.url}/api/v1/keys/${key.keyId}/revoke`, { version: 'all', reason: 'key compromised', effectiveAt: '2000-01-01T00:00:00Z' });
+  t.is(revoked.status, 200);
+  let after = before;
+  for (let i = 0; i < 50 && after.verified; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    after = await verify(service.url, { envelope: stripped, verifier: key.publicKeyPem });
+  }
+  t.false(after.verified, 'stripping the keyid does not escape the revocation');
+  t.true(after.checks.some((c) => c.name === 'signature[0]' && !c.ok && /revoked/.test(c.reason ?? '')), JSON.stringify(after.checks));
+});
