@@ -1,10 +1,10 @@
 import { InvalidKeyInputError } from './key.errors';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+import { rfc3339Ms } from '../shared/rfc3339';
 
-/** Milliseconds since the epoch of an RFC 3339 timestamp, or NaN. */
+/** Milliseconds since the epoch of an RFC 3339 timestamp, or NaN (for a date that does not exist too). */
 export function instantMs(value: string): number {
-  return RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  return rfc3339Ms(value);
 }
 
 /** Normalises an RFC 3339 timestamp to UTC with millisecond precision; throws a 400 naming `field` if invalid. */

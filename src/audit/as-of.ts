@@ -1,4 +1,5 @@
 import { START_POSITION, type Position } from '../../domain/events/event';
+import { rfc3339Ms } from '../../domain/shared/rfc3339';
 import { ValidationError } from '../errors/app-error';
 import type { EventStore } from '../ports/event-store';
 
@@ -12,13 +13,11 @@ export interface ResolvedAsOf {
   readonly head: Position;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/i;
-
 /** `<RFC 3339 date-time with a zone>` or `<global position>` (a non-negative integer). */
 export function parseAsOf(value: string, name = 'at'): AsOf {
   const v = value.trim();
   if (/^\d{1,20}$/.test(v)) return { kind: 'position', position: BigInt(v) };
-  const epochMs = RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+  const epochMs = rfc3339Ms(v);
   if (Number.isNaN(epochMs)) {
     throw new ValidationError(
       `${name} must be an RFC 3339 date-time with a time zone (e.g. 2026-03-03T14:00:00Z) or a global position (a non-negative integer); got ${JSON.stringify(value)}`,

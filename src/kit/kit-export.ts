@@ -33,6 +33,7 @@ import {
   type KitManifest,
   type KitSelection,
 } from './kit-format';
+import { rfc3339Ms } from '../../domain/shared/rfc3339';
 import { KitKeys } from './kit-keys';
 import { fileDigest, packKit, sortPaths } from './kit-tar';
 
@@ -73,7 +74,6 @@ export interface ExportResult {
   readonly checkpointCreated: boolean;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * Cuts an offline kit at a fresh ledger checkpoint (or the latest one, if
@@ -184,7 +184,7 @@ export async function exportKit(deps: KitExportDeps, options: ExportKitOptions):
 }
 
 function selectionOf(options: KitSelectionOptions): KitSelection {
-  if (options.since !== undefined && (!RFC3339.test(options.since) || Number.isNaN(Date.parse(options.since)))) {
+  if (options.since !== undefined && Number.isNaN(rfc3339Ms(options.since))) {
     throw new ValidationError(`--since must be an RFC 3339 time such as 2026-03-03T14:00:00Z, got ${JSON.stringify(options.since)}`);
   }
   const streams = options.streams === undefined || options.streams.length === 0 ? null : [...options.streams].sort();
