@@ -57,4 +57,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-if (require.main === module) void main(process.argv);
+if (require.main === module) {
+  // `attestor audit … | head`: a reader that stops reading is not an error of ours.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+  void main(process.argv);
+}
