@@ -17,16 +17,16 @@ test("import into a store holding other events names the store's event and the k
   t.teardown(() => other.close());
   await other.append(streamName('thing', 'elsewhere'), someEvents(1));
   const theirs = (await other.readAll())[0]!;
-  const refused = await t.throwsAsync(importKit(kit.file, other), { instanceOf: KitRefusedError });
+  const refused = await t.throwsAsync(importKit(kit.file, other, { archive: null }), { instanceOf: KitRefusedError });
   t.is(refused?.message, `the store is not empty and its event 0 (${theirs.id}) is not the kit's event 0 (${first.id}): import into a fresh store`);
 
   const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
   t.teardown(() => target.close());
-  await importKit(kit.file, target);
+  await importKit(kit.file, target, { archive: null });
   await target.append(streamName('thing', 'after-import'), someEvents(1));
   const all = await target.readAll();
   const extra = all.at(-1)!;
-  const longer = await t.throwsAsync(importKit(kit.file, target), { instanceOf: KitRefusedError });
+  const longer = await t.throwsAsync(importKit(kit.file, target, { archive: null }), { instanceOf: KitRefusedError });
   t.is(longer?.message, `the store is not empty and its event ${all.length - 1} (${extra.id}) is not the kit's event ${all.length - 1} (the kit has fewer events): import into a fresh store`);
   t.is((await target.readAll()).length, all.length);
 });
@@ -43,7 +43,7 @@ test("a kit that verifies but holds an event the store's rules refuse is refused
 
   const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
   t.teardown(() => target.close());
-  const error = await t.throwsAsync(importKit(join(dir, 'bad-type.tar'), target), { instanceOf: ValidationError });
+  const error = await t.throwsAsync(importKit(join(dir, 'bad-type.tar'), target, { archive: null }), { instanceOf: ValidationError });
   t.false(error instanceof KitRefusedError, 'refused by the store rules, not by verification');
   t.regex(error?.message ?? '', /type must be a PascalCase name/);
   t.is((await target.readAll()).length, 0, 'nothing was written');
