@@ -1,13 +1,12 @@
-import type { NewEvent, RecordedEvent } from '../../domain/events/event';
+import type { RecordedEvent } from '../../domain/events/event';
 import { LeafHashes } from '../../domain/ledger/ledger-leaf';
-import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
 import { ConflictError, ValidationError } from '../errors/app-error';
 import type { EventStore } from '../ports/event-store';
 import type { ObjectStore } from '../ports/object-store';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256Hex } from '../../domain/shared/sha256';
-import { envelopeDigestOf, envelopeFile } from './kit-format';
+import { envelopeDigestOf, envelopeFile, toNewEvent } from './kit-format';
 import { allEvents } from '../ledger/ledger-verification';
 import type { KitTrust } from './kit-trust';
 import { kitEvents, verifyExtractedKit, withExtractedKit, type KitReport } from './kit-verify';
@@ -73,22 +72,16 @@ function importExtracted(
 ): Promise<ImportResult> {
   return withExtractedKit(file, async (dir, extracted) => {
     extracted_();
-    // The verification reads every event once; while it does, each is checked with the store's own rules
-    // and its hash is kept (32 bytes), so that neither the checks below nor the read-back read the kit
-    // again: the appends are the only other read of it.
+    // The verification reads every event once (and checks each with the store's own rules: a kit whose
+    // events a store would refuse does not verify); while it does, each event's hash is kept (32 bytes)
+    // and the envelopes it names, so that neither the checks below nor the read-back read the kit again:
+    // the appends are the only other read of it.
     const hashes = new LeafHashes();
     const envelopes = new Set<string>();
-    let invalid = null as { error: unknown } | null;
     const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {}, (e) => {
       hashes.push(hashOf(e));
       const digest = envelopeDigestOf(e);
       if (digest !== null) envelopes.add(digest);
-      if (invalid !== null) return;
-      try {
-        validateNewEvents(e.stream, [toNew(e)]);
-      } catch (error) {
-        invalid = { error };
-      }
     });
     if (!report.ok) throw new KitRefusedError(`kit ${file} failed verification: ${report.failures[0] ?? 'unknown failure'}`, report);
     if (report.manifest?.selection.partial !== false || report.incompleteStreams.length > 0) {
@@ -110,8 +103,6 @@ function importExtracted(
       }
       present++;
     }
-    // Every event was pre-checked with the store's own rules (above, while verifying) before any is written.
-    if (invalid !== null) throw invalid.error;
     const total = report.manifest?.counts.events ?? 0;
 
     // Envelopes first, so that no event is ever stored whose envelope the archive lacks (a crash
@@ -140,7 +131,7 @@ function importExtracted(
     const flushRun = (): void => {
       const first = run[0];
       if (first === undefined) return;
-      const events = run.map(toNew);
+      const events = run.map(toNewEvent);
       const count = run.length;
       pending.push(
         store.append(first.stream, events, { expectedRevision: first.revision === 0n ? 'no_stream' : first.revision - 1n }).then(
@@ -218,17 +209,6 @@ function hashOf(e: RecordedEvent): Buffer {
  */
 function sameEvent(a: RecordedEvent, kit: LeafHashes, index: number): boolean {
   return index < kit.size && hashOf(a).equals(kit.at(index)) && eventContentHash(a) === a.metadata.hash;
-}
-
-function toNew(e: RecordedEvent): NewEvent {
-  const m = e.metadata;
-  return {
-    id: e.id,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    metadata: { tenant: m.tenant, actor: m.actor, correlationId: m.correlationId, causationId: m.causationId, occurredAt: m.occurredAt },
-  };
 }
 
 function describeSelection(report: KitReport): string {
