@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventId, RecordedEvent, StreamName } from '../../domain/events/event';
+import type { EventId, NewEvent, RecordedEvent, StreamName } from '../../domain/events/event';
 import { canonicalJson } from '../../domain/shared/canonical-json';
 import { ENVELOPE_SIGNED } from '../../domain/signing/envelope.events';
 
@@ -139,4 +139,16 @@ export function parseEventLine(line: string, index: number, options: { readonly 
   };
   if (options.canonical !== false && eventLine(event) !== line) return { ok: false, reason: `line ${index + 1} of ${EVENTS_FILE} is not in canonical form` };
   return { ok: true, event };
+}
+
+/** The event as the store is asked to append it (what an import sends): its id, type, version, data and given metadata. */
+export function toNewEvent(e: RecordedEvent): NewEvent {
+  const m = e.metadata;
+  return {
+    id: e.id,
+    type: e.type,
+    schemaVersion: e.schemaVersion,
+    data: e.data,
+    metadata: { tenant: m.tenant, actor: m.actor, correlationId: m.correlationId, causationId: m.causationId, occurredAt: m.occurredAt },
+  };
 }

@@ -1,8 +1,12 @@
-import type { NewEvent, RecordedEvent } from '../../domain/events/event';
+import type { RecordedEvent } from '../../domain/events/event';
 import { LeafHashes } from '../../domain/ledger/ledger-leaf';
-import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
 import { ConflictError, ValidationError } from '../errors/app-error';
 import type { EventStore } from '../ports/event-store';
+import type { ObjectStore } from '../ports/object-store';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { sha256Hex } from '../../domain/shared/sha256';
+import { envelopeDigestOf, envelopeFile, toNewEvent } from './kit-format';
 import { allEvents } from '../ledger/ledger-verification';
 import type { KitTrust } from './kit-trust';
 import { kitEvents, verifyExtractedKit, withExtractedKit, type KitReport } from './kit-verify';
@@ -24,6 +28,20 @@ export interface ImportResult {
   readonly appended: number;
   /** Events the store already held (a previous, possibly interrupted, import of the same kit). */
   readonly alreadyPresent: number;
+  /** Envelopes written to the archive by this import (0 when the archive already held them all, or no archive was given). */
+  readonly envelopesArchived: number;
+}
+
+export interface ImportKitOptions {
+  /**
+   * The target's envelope archive: every envelope the kit's events name is put
+   * there (content-addressed, checked against its digest) before any event is
+   * appended. `null` only where nothing will read the envelopes (a scratch store
+   * rebuilt into read models): the import then restores events alone.
+   */
+  readonly archive: ObjectStore | null;
+  readonly trust?: KitTrust;
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 const IN_FLIGHT = 2000;
@@ -35,7 +53,7 @@ const IN_FLIGHT = 2000;
  * kit that fails any check is refused with the first failure and nothing is
  * written; importing the same kit twice appends nothing the second time.
  */
-export async function importKit(file: string, store: EventStore, options: { trust?: KitTrust; onProgress?: (done: number, total: number) => void } = {}): Promise<ImportResult> {
+export async function importKit(file: string, store: EventStore, options: ImportKitOptions): Promise<ImportResult> {
   let extractedOk = false;
   try {
     return await importExtracted(file, store, options, () => (extractedOk = true));
@@ -49,24 +67,21 @@ export async function importKit(file: string, store: EventStore, options: { trus
 function importExtracted(
   file: string,
   store: EventStore,
-  options: { trust?: KitTrust; onProgress?: (done: number, total: number) => void },
+  options: ImportKitOptions,
   extracted_: () => void,
 ): Promise<ImportResult> {
   return withExtractedKit(file, async (dir, extracted) => {
     extracted_();
-    // The verification reads every event once; while it does, each is checked with the store's own rules
-    // and its hash is kept (32 bytes), so that neither the checks below nor the read-back read the kit
-    // again: the appends are the only other read of it.
+    // The verification reads every event once (and checks each with the store's own rules: a kit whose
+    // events a store would refuse does not verify); while it does, each event's hash is kept (32 bytes)
+    // and the envelopes it names, so that neither the checks below nor the read-back read the kit again:
+    // the appends are the only other read of it.
     const hashes = new LeafHashes();
-    let invalid = null as { error: unknown } | null;
+    const envelopes = new Set<string>();
     const report = await verifyExtractedKit(file, dir, extracted, options.trust ? { trust: options.trust } : {}, (e) => {
       hashes.push(hashOf(e));
-      if (invalid !== null) return;
-      try {
-        validateNewEvents(e.stream, [toNew(e)]);
-      } catch (error) {
-        invalid = { error };
-      }
+      const digest = envelopeDigestOf(e);
+      if (digest !== null) envelopes.add(digest);
     });
     if (!report.ok) throw new KitRefusedError(`kit ${file} failed verification: ${report.failures[0] ?? 'unknown failure'}`, report);
     if (report.manifest?.selection.partial !== false || report.incompleteStreams.length > 0) {
@@ -88,9 +103,13 @@ function importExtracted(
       }
       present++;
     }
-    // Every event was pre-checked with the store's own rules (above, while verifying) before any is written.
-    if (invalid !== null) throw invalid.error;
     const total = report.manifest?.counts.events ?? 0;
+
+    // Envelopes first, so that no event is ever stored whose envelope the archive lacks (a crash
+    // between the two leaves envelopes nothing names yet, which the next import finds already there).
+    // Always all of them, also when every event is already present: that repairs a store imported
+    // without its envelopes.
+    const envelopesArchived = options.archive === null ? 0 : await archiveEnvelopes(dir, envelopes, options.archive);
 
     // Appends are pipelined only where the store commits them in call order, so the
     // global order (and so the ledger tree) is the kit's; elsewhere each run waits for
@@ -112,7 +131,7 @@ function importExtracted(
     const flushRun = (): void => {
       const first = run[0];
       if (first === undefined) return;
-      const events = run.map(toNew);
+      const events = run.map(toNewEvent);
       const count = run.length;
       pending.push(
         store.append(first.stream, events, { expectedRevision: first.revision === 0n ? 'no_stream' : first.revision - 1n }).then(
@@ -145,8 +164,27 @@ function importExtracted(
       i++;
     }
     if (i !== hashes.size) throw new ConflictError(`after import, the store holds ${i} events, the kit ${hashes.size}: the store is not the one the kit came from`);
-    return { report, appended, alreadyPresent: present };
+    return { report, appended, alreadyPresent: present, envelopesArchived };
   });
+}
+
+/**
+ * Puts each envelope into the archive, one at a time, checking that its bytes
+ * still hash to the digest the verified events name and that the archive files
+ * them under it. The archive's puts are idempotent: a second import writes nothing.
+ */
+async function archiveEnvelopes(dir: string, digests: ReadonlySet<string>, archive: ObjectStore): Promise<number> {
+  let created = 0;
+  for (const digest of [...digests].sort()) {
+    const bytes = await fs.readFile(path.join(dir, envelopeFile(digest))).catch(() => null);
+    if (bytes === null || sha256Hex(bytes) !== digest) {
+      throw new ConflictError(`the kit's envelope ${digest} is missing or no longer hashes to its name: the extracted kit changed during the import; no event was written`);
+    }
+    const put = await archive.put(bytes);
+    if (put.digest !== digest) throw new ConflictError(`the archive filed envelope ${digest} under ${put.digest}; no event was written`);
+    if (put.created) created++;
+  }
+  return created;
 }
 
 /** The kit's `index`th event (to name it in a message), or null. */
@@ -171,17 +209,6 @@ function hashOf(e: RecordedEvent): Buffer {
  */
 function sameEvent(a: RecordedEvent, kit: LeafHashes, index: number): boolean {
   return index < kit.size && hashOf(a).equals(kit.at(index)) && eventContentHash(a) === a.metadata.hash;
-}
-
-function toNew(e: RecordedEvent): NewEvent {
-  const m = e.metadata;
-  return {
-    id: e.id,
-    type: e.type,
-    schemaVersion: e.schemaVersion,
-    data: e.data,
-    metadata: { tenant: m.tenant, actor: m.actor, correlationId: m.correlationId, causationId: m.causationId, occurredAt: m.occurredAt },
-  };
 }
 
 function describeSelection(report: KitReport): string {

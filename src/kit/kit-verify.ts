@@ -14,6 +14,7 @@ import { envelopeBytes, parseEnvelope, type DsseEnvelope } from '../../domain/si
 import { ENVELOPE_SIGNED, type EnvelopeSignedData } from '../../domain/signing/envelope.events';
 import { verifyDsseSignature } from '../../domain/signing/signature-verification';
 import { verifyConsistency, verifyInclusion } from '../../domain/transparency';
+import { validateNewEvents } from '../../adapters/event-store/validate-new-events';
 import { UnsupportedEventVersionError } from '../errors/app-error';
 import { readCurrent } from '../events/read-current';
 import { VerificationService } from '../signing/verification.service';
@@ -33,6 +34,7 @@ import {
   PROOFS_FILE,
   ProofLineSchema,
   TLOG_FILE,
+  toNewEvent,
   TRUST_ROOT_FILE,
   type KitManifest,
 } from './kit-format';
@@ -128,6 +130,21 @@ export async function* kitEvents(dir: string, from = 0, options: { readonly cano
   }
 }
 
+/** At most this many events the store's rules refuse are named in the events check; the rest are counted. */
+const SHOWN_RULE_BREAKS = 5;
+
+/** Why the store would refuse to append this event (adapters/event-store/validate-new-events), or null. */
+export function storeRuleProblem(e: RecordedEvent): string | null {
+  try {
+    validateNewEvents(e.stream, [toNewEvent(e)]);
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const prefix = `append to ${e.stream}, event 0: `;
+    return message.startsWith(prefix) ? message.slice(prefix.length) : message;
+  }
+}
+
 async function verifyExtracted(file: string, dir: string, extracted: ExtractedKit, options: VerifyKitOptions, onEvent: ((stored: RecordedEvent) => void) | undefined): Promise<KitReport> {
   const checks: KitCheck[] = [];
   const warnings: string[] = [];
@@ -218,11 +235,15 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   let last: RecordedEvent | null = null;
   let unreadable: UnsupportedEventVersionError | null = null;
   let count = 0;
+  let ruleBreaks = 0;
   let lastLeafIndex = -1;
   let previousCheckpoint: { id: string; data: LedgerCheckpointSignedData } | null = null;
   try {
     for await (const stored of kitEvents(dir)) {
       onEvent?.(stored);
+      // The rules every store applies to an append: a kit an import would see refused does not verify.
+      const broken = storeRuleProblem(stored);
+      if (broken !== null && ruleBreaks++ < SHOWN_RULE_BREAKS) eventProblems.push(`event ${count} (${JSON.stringify(stored.id)}) would be refused by the store: ${broken}`);
       // What the checks read is the current shape; hashes, leaves and proofs are over the stored event.
       const e = readCurrent(stored);
       count++;
@@ -263,6 +284,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     return finish(manifest, null);
   }
   const ledger = audit.finish();
+  if (ruleBreaks > SHOWN_RULE_BREAKS) eventProblems.push(`${ruleBreaks - SHOWN_RULE_BREAKS} more events would be refused by the store`);
   if (count !== manifest.counts.events) eventProblems.push(`the kit holds ${count} events, the manifest says ${manifest.counts.events}`);
   if (!manifest.selection.partial && count !== manifest.checkpoint.treeSize + 1) {
     eventProblems.push(`a complete kit holds the ${manifest.checkpoint.treeSize} events its checkpoint covers and the checkpoint: expected ${manifest.checkpoint.treeSize + 1} events, found ${count}`);

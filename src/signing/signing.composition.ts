@@ -77,7 +77,8 @@ function keyProvidersFor(config: SigningConfig, logger: Logger | undefined): Key
   return providers;
 }
 
-function archiveFor(archive: SigningConfig['archive']): ObjectStore {
+/** The envelope archive a configuration names (filesystem or S3). */
+export function archiveFor(archive: SigningConfig['archive']): ObjectStore {
   return archive.kind === 'filesystem'
     ? new FilesystemObjectStore(archive.root)
     : new S3ObjectStore({

@@ -115,7 +115,7 @@ export async function benchKit(): Promise<void> {
     // Offline rebuild: import the kit into a fresh store with no network, then rebuild every read model.
     const offline = SqliteEventStore.open(join(dir, 'offline.sqlite'), { synchronous: 'NORMAL' });
     t0 = process.hrtime.bigint();
-    await importKit(kitFile, offline);
+    await importKit(kitFile, offline, { archive: new FilesystemObjectStore(join(dir, 'offline-archive')) });
     const importSeconds = seconds(t0);
     figures.push({ name: 'import (verify + append)', value: kitEvents / importSeconds, unit: 'events/s', baseline: { name: 'raw NDJSON read', value: rawRead }, target: `took ${importSeconds.toFixed(1)} s` });
     const readModels = SqliteReadModelStore.open(join(dir, 'rm.sqlite'));

@@ -12,6 +12,7 @@ import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domai
 import { canonicalJson } from '../../domain/shared/canonical-json';
 import { envelopeBytes } from '../../domain/signing/dsse-envelope';
 import { formatCheckpointBody, formatVerifierKey, noteVerifierFor, parseTrustedRoot, rootOf, treeOfLeafHashes } from '../../domain/transparency';
+import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
 import { withSigning } from '../../src/cli/commands/signing-context';
 import { loadConfig } from '../../src/config/config';
 import { CHECKPOINT_FILE, EVENTS_FILE, eventLine, KEYS_FILE, MANIFEST_FILE, MANIFEST_PAYLOAD_TYPE, parseEventLine, PROOFS_FILE, TLOG_FILE, TRUST_ROOT_FILE, type CheckpointFile, type KeysFile, type KitManifest } from '../../src/kit/kit-format';
@@ -176,7 +177,7 @@ test('the kit holds the archived envelopes, the log entries with proofs and chec
   for (const digest of logged) {
     const bytes = readFileSync(join(dir, 'x', 'envelopes', `${digest}.json`));
     t.is(createHash('sha256').update(bytes).digest('hex'), digest);
-    t.deepEqual(bytes, readFileSync(join(dataDir, 'archive', 'sha256', digest.slice(0, 2), digest.slice(2, 4), digest)));
+    t.deepEqual(bytes, await new FilesystemObjectStore(join(dataDir, 'archive')).get(digest));
   }
 
   // The events, ending with the ledger checkpoint.
@@ -263,6 +264,44 @@ test('kit verify --trust trusted_root.json --json checks every envelope signatur
   t.regex(pinned.stdout, /^VERIFIED/);
   t.regex(pinned.stdout, new RegExp(`✓ transparency-log proofs: ${logged.length} entries: ${logged.length} inclusion proofs, ${logged.length} checkpoint signatures, ${logged.length} SETs, ${logged.length} entry bodies verified`));
   t.notRegex(pinned.stdout, /! /, 'no warning: ledger key pinned, every log signature checked');
+});
+
+test('imported into a fresh data dir, the kit restores every envelope: a service there serves and verifies them, and the copy exports a kit that verifies', async (t) => {
+  const { kit, dataDir, trustedRootFile, logged, signedHere } = t.context;
+  const dir = tempDir(t);
+  const offline = join(dir, 'offline');
+  const imported = await attestor(['import', kit, '--trust', trustedRootFile, '--data-dir', offline, '--no-progress'], { offline: true });
+  t.is(imported.code, 0, imported.stderr);
+  t.regex(imported.stdout, new RegExp(`; ${new Set(logged).size} envelopes archived`));
+  const again = await attestor(['import', kit, '--trust', trustedRootFile, '--data-dir', offline, '--no-progress'], { offline: true });
+  t.is(again.code, 0, again.stderr);
+  t.regex(again.stdout, /^already imported: the store holds all \d+ events of the kit\n$/, 'the second import writes no envelope either');
+
+  const service = await startService(loadConfig({ ATTESTOR_DATA_DIR: offline, ATTESTOR_PORT: '0' }), winston.createLogger({ silent: true }));
+  try {
+    for (const digest of logged) {
+      const res = await fetch(`${service.url}/api/v1/envelopes/${digest}`);
+      t.is(res.status, 200, digest);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      t.is(createHash('sha256').update(bytes).digest('hex'), digest);
+      t.deepEqual(bytes, await new FilesystemObjectStore(join(dataDir, 'archive')).get(digest), 'the same bytes as the source archive');
+    }
+    for (const digest of signedHere) {
+      const verdict = await getJson(`${service.url}/api/v1/envelopes/${digest}/verification`);
+      t.is(verdict.status, 200, JSON.stringify(verdict.body));
+      t.is(verdict.body['valid'], true, JSON.stringify(verdict.body));
+    }
+  } finally {
+    await service.close();
+  }
+
+  const copy = join(dir, 'copy.tar');
+  // A kit carries no private key: the copy signs its kit with the ledger key where the source kept it (here its key directory).
+  const exported = await attestor(['export', '--out', copy, '--data-dir', offline], { offline: true, env: { ATTESTOR_KEYS_DIR: join(dataDir, 'keys') } });
+  t.is(exported.code, 0, exported.stderr);
+  const verified = await attestor(['kit', 'verify', copy, '--trust', trustedRootFile], { offline: true });
+  t.is(verified.code, 0, verified.stdout);
+  t.regex(verified.stdout, /^VERIFIED/);
 });
 
 test('imported into a fresh data dir, the kit rebuilds the same read-model digests as the source; rebuild --from kit.tar and replay --as-of agree', async (t) => {

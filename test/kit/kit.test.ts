@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
 import { allProjections } from '../../projections';
+import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
+import { envelopeDigestOf } from '../../src/kit/kit-format';
 import { importKit, KitRefusedError } from '../../src/kit/kit-import';
+import type { ObjectStore } from '../../src/ports/object-store';
 import { verifyKit } from '../../src/kit/kit-verify';
 import { parseTrust } from '../../src/kit/kit-trust';
 import { verifyLedger } from '../../src/ledger/ledger-verification';
@@ -74,8 +77,14 @@ test('a kit pinned to the ledger key verifies; pinned to another key it fails', 
 test('import into a fresh store preserves ids, order and hashes, rebuilds the same digests, and is a no-op the second time', async (t) => {
   const { f, dir, kit, target } = await aKitAndAnEmptyStore(t);
 
-  const first = await importKit(kit.file, target);
+  const archive = new FilesystemObjectStore(join(dir, 'imported-archive'));
+  const first = await importKit(kit.file, target, { archive });
   t.is(first.appended, kit.manifest.counts.events);
+  t.is(first.envelopesArchived, kit.manifest.counts.envelopes);
+  for (const e of await f.store.readAll()) {
+    const digest = envelopeDigestOf(e);
+    if (digest !== null) t.deepEqual(await archive.get(digest), await f.archive.get(digest), `envelope ${digest} restored`);
+  }
   const source = await f.store.readAll();
   const imported = await target.readAll();
   t.deepEqual(
@@ -85,8 +94,9 @@ test('import into a fresh store preserves ids, order and hashes, rebuilds the sa
   t.true((await verifyLedger(target)).ok);
   t.deepEqual(await digests(t, target, dir, 'imported'), await digests(t, f.store, dir, 'source'));
 
-  const second = await importKit(kit.file, target);
+  const second = await importKit(kit.file, target, { archive });
   t.is(second.appended, 0);
+  t.is(second.envelopesArchived, 0);
   t.is(second.alreadyPresent, imported.length);
   t.is((await target.readAll()).length, imported.length);
 });
@@ -97,7 +107,7 @@ test('import refuses a store that holds other events, and writes nothing', async
   t.teardown(() => other.close());
   await populate(other, 1);
   const before = (await other.store.readAll()).length;
-  const error = await t.throwsAsync(importKit(kit.file, other.store), { instanceOf: KitRefusedError });
+  const error = await t.throwsAsync(importKit(kit.file, other.store, { archive: null }), { instanceOf: KitRefusedError });
   t.regex(error?.message ?? '', /not empty/);
   t.is((await other.store.readAll()).length, before);
 });
@@ -116,7 +126,7 @@ test('a partial kit (one tenant) proves each event against the checkpoint and ca
   t.is(envelopes, 3);
   const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
   t.teardown(() => target.close());
-  await t.throwsAsync(importKit(kit.file, target), { message: /partial export \(--tenant acme\)/ });
+  await t.throwsAsync(importKit(kit.file, target, { archive: null }), { message: /partial export \(--tenant acme\)/ });
   t.is((await target.readAll()).length, 0);
 });
 
@@ -172,7 +182,7 @@ test('into a store that does not commit unawaited appends in call order, import 
   // Random delays would scramble the global order of appends sent without waiting.
   const target = new UnorderedAppends(inner, () => new Promise((r) => setTimeout(r, Math.random() * 3)));
 
-  await importKit(kit.file, target);
+  await importKit(kit.file, target, { archive: null });
 
   t.deepEqual(
     (await inner.readAll()).map((e) => e.id),
@@ -192,15 +202,29 @@ test('an import that fails part-way stops there, leaves a prefix of the kit, and
     return Promise.resolve();
   });
 
-  await t.throwsAsync(importKit(kit.file, target), { message: 'disk full' });
+  const archive = new FilesystemObjectStore(join(tempDir(t), 'archive'));
+  await t.throwsAsync(importKit(kit.file, target, { archive }), { message: 'disk full' });
+  t.is((await Promise.all(kit.manifest.files.filter((x) => x.path.startsWith('envelopes/')).map((x) => archive.has(x.path.slice('envelopes/'.length, -'.json'.length))))).filter(Boolean).length, kit.manifest.counts.envelopes, 'every envelope was archived before the first event was sent');
   const source = (await f.store.readAll()).map((e) => e.id);
   const written = (await inner.readAll()).map((e) => e.id);
   t.true(written.length > 0 && written.length < source.length);
   t.deepEqual(written, source.slice(0, written.length), 'what was written is a prefix of the kit');
 
-  const resumed = await importKit(kit.file, target);
+  const resumed = await importKit(kit.file, target, { archive });
+  t.is(resumed.envelopesArchived, 0);
   t.is(resumed.alreadyPresent, written.length);
   t.is(resumed.alreadyPresent + resumed.appended, source.length);
   t.deepEqual((await inner.readAll()).map((e) => e.id), source);
   t.true((await verifyLedger(inner)).ok);
+});
+
+test('an archive that fails to take an envelope stops the import before any event is written', async (t) => {
+  const { kit, target } = await aKitAndAnEmptyStore(t);
+  const failing: ObjectStore = {
+    put: () => Promise.reject(new Error('bucket unreachable')),
+    get: () => Promise.resolve(null),
+    has: () => Promise.resolve(false),
+  };
+  await t.throwsAsync(importKit(kit.file, target, { archive: failing }), { message: 'bucket unreachable' });
+  t.is((await target.readAll()).length, 0);
 });

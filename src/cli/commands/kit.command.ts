@@ -14,6 +14,8 @@ import { buildLedger } from '../../ledger/ledger.composition';
 import { loadLedgerConfig } from '../../ledger/ledger.config';
 import { printJson } from './output';
 import { withSigning } from './signing-context';
+import { archiveFor } from '../../signing/signing.composition';
+import { loadSigningConfig } from '../../signing/signing.config';
 
 interface ExportOptions {
   dataDir?: string;
@@ -85,7 +87,7 @@ export function registerKitCommands(program: Command): void {
   program
     .command('import')
     .argument('<kit>', 'kit file (.tar)')
-    .description('verify a complete kit, then append its events to a fresh or empty store (ids, order and hashes preserved); a second import is a no-op')
+    .description('verify a complete kit, put its envelopes into the configured archive, then append its events to a fresh or empty store (ids, order and hashes preserved); a second import is a no-op')
     .option('--trust <file>', 'trust file (ledgerKeys pins, logKeys, trustedRoot)')
     .option('--into <store>', 'SQLite file to import into (default: the configured store)')
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
@@ -95,6 +97,8 @@ export function registerKitCommands(program: Command): void {
         ...(opts.dataDir ? { ATTESTOR_DATA_DIR: opts.dataDir } : {}),
         ...(opts.into ? { ATTESTOR_EVENT_STORE: `sqlite:${resolve(opts.into)}` } : {}),
       });
+      // The envelopes go where this data directory's service reads them (ATTESTOR_ARCHIVE, or <data-dir>/archive).
+      const archive = archiveFor(loadSigningConfig(config.dataDir).archive);
       // A refused import must leave nothing behind, not even an empty store file.
       const created = config.eventStore.kind === 'sqlite' && !existsSync(config.eventStore.file) ? config.eventStore.file : null;
       const store = await openEventStore(config);
@@ -102,6 +106,7 @@ export function registerKitCommands(program: Command): void {
       try {
         bar?.start(1, 0);
         const result = await importKit(resolve(kit), store, {
+          archive,
           ...(opts.trust ? { trust: loadTrustFile(opts.trust) } : {}),
           onProgress: (done, total) => {
             bar?.setTotal(total);
@@ -111,7 +116,11 @@ export function registerKitCommands(program: Command): void {
         bar?.stop();
         for (const w of result.report.warnings) process.stderr.write(`attestor import: warning: ${w}\n`);
         if (!opts.trust) process.stderr.write('attestor import: warning: no --trust given: the ledger key is the one the kit itself records; pin it with a trust file (ledgerKeys)\n');
-        process.stdout.write(result.appended === 0 ? `already imported: the store holds all ${result.alreadyPresent} events of the kit\n` : `imported ${result.appended} events${result.alreadyPresent ? ` (${result.alreadyPresent} were already there)` : ''}\n`);
+        process.stdout.write(
+          (result.appended === 0 ? `already imported: the store holds all ${result.alreadyPresent} events of the kit` : `imported ${result.appended} events${result.alreadyPresent ? ` (${result.alreadyPresent} were already there)` : ''}`) +
+            (result.envelopesArchived > 0 ? `; ${result.envelopesArchived} envelopes archived` : '') +
+            '\n',
+        );
       } catch (error) {
         bar?.stop();
         if (error instanceof KitRefusedError) {

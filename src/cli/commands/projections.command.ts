@@ -84,7 +84,9 @@ async function importKitInto(kit: string, store: EventStore, opts: RebuildOption
   const bar = opts.progress && process.stderr.isTTY ? new SingleBar({ format: 'import [{bar}] {value}/{total} events | ETA {eta_formatted}', stream: process.stderr }, Presets.shades_classic) : null;
   bar?.start(1, 0);
   try {
+    // The scratch store is only folded into read models, which read events, never envelopes.
     const result = await importKit(kit, store, {
+      archive: null,
       ...(opts.trust ? { trust: loadTrustFile(opts.trust) } : {}),
       onProgress: (done, total) => {
         bar?.setTotal(total);
