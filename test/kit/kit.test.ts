@@ -228,3 +228,23 @@ test('an archive that fails to take an envelope stops the import before any even
   await t.throwsAsync(importKit(kit.file, target, { archive: failing }), { message: 'bucket unreachable' });
   t.is((await target.readAll()).length, 0);
 });
+
+test('a key revoked after the fact (a compromise, effective before its signatures) does not make the ledger unexportable or unimportable', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  // The first key populate() made signed the first envelope; it is found compromised and revoked back to before it.
+  const [first] = await f.store.readAll({ filter: { streamPrefixes: ['key-'] } });
+  const keyId = first!.stream.slice('key-'.length);
+  await f.keys.revoke(keyId, { version: 'all', reason: 'key compromised', effectiveAt: '2000-01-01T00:00:00Z' });
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+
+  const report = await verifyKit(kit.file);
+  t.true(report.ok, report.failures.join('; '));
+  t.true(report.warnings.some((w) => /revoked with an effectiveAt before the signing/.test(w)), report.warnings.join('\n'));
+  const target = SqliteEventStore.open(join(dir, 'imported.sqlite'));
+  t.teardown(() => target.close());
+  const imported = await importKit(kit.file, target, { archive: new FilesystemObjectStore(join(dir, 'imported-archive')) });
+  t.is(imported.appended, kit.manifest.counts.events);
+});
