@@ -64,6 +64,10 @@ export class BreakerKeyProvider implements KeyProvider {
     return this.call('sign', () => this.inner.sign(providerRef, message));
   }
 
+  discard(providerRef: string): Promise<void> {
+    return this.call('discard', () => this.inner.discard(providerRef));
+  }
+
   async close(): Promise<void> {
     this.breaker.shutdown();
     await this.inner.close();

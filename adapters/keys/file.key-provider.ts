@@ -57,6 +57,13 @@ export class FileKeyProvider implements KeyProvider {
     return signCallback('sha256', message, { key, dsaEncoding: 'der' });
   }
 
+  /** Deletes the key file `store` wrote for a refused request; a file already gone is fine. */
+  async discard(providerRef: string): Promise<void> {
+    const ref = checkRef(providerRef);
+    this.cache.delete(ref);
+    await fs.rm(path.join(this.directory, ref), { force: true });
+  }
+
   close(): Promise<void> {
     this.cache.clear();
     return Promise.resolve();

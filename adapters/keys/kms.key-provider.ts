@@ -83,6 +83,14 @@ export class KmsKeyProvider implements KeyProvider {
     return Buffer.from(out.Signature);
   }
 
+  /**
+   * Leaves the KMS key in place: KMS only schedules deletion (7 days at least) and this role may
+   * not hold kms:ScheduleKeyDeletion. A refused generate leaves a key that no event names.
+   */
+  discard(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.client.destroy();
     return Promise.resolve();

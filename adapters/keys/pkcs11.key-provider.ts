@@ -126,6 +126,14 @@ export class Pkcs11KeyProvider implements KeyProvider {
     });
   }
 
+  /**
+   * Leaves the token object in place: destroying objects in an HSM is for its own tools and
+   * officers. A refused generate leaves a labelled key pair that no event names.
+   */
+  discard(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     if (this.pool === null) return Promise.resolve();
     this.pool.close();

@@ -4,6 +4,7 @@ export * from './key.commands';
 export * from './key.events';
 export * from './key.state';
 export * from './key.errors';
+export * from './key-material';
 export { decide, activeSigningVersion, type DecideContext } from './key.decide';
 export { evolve, foldKey } from './key.evolve';
 export { signingValidityAt, type SigningValidity, type SigningInvalidReason } from './signing-validity';

@@ -13,10 +13,16 @@ import type { KeyEvent } from './key.events';
 import type { KeyRecord, KeyState, KeyVersionRecord } from './key.state';
 import { versionOf } from './key.state';
 import { instantMs, parseInstant } from './instant';
+import { mayOwn, type MaterialOwners } from './key-material';
 
 export interface DecideContext {
   /** RFC 3339 UTC, from the injected clock. */
   readonly now: string;
+  /**
+   * Every fingerprint registered (or claimed) by any key version, from the events of all key
+   * and key-material streams. Create and rotate refuse material owned by another key version.
+   */
+  readonly materialOwners: MaterialOwners;
 }
 
 const MAX_NAME = 200;
@@ -24,13 +30,13 @@ const MAX_REASON = 1000;
 const MAX_PROVIDER_REF = 1000;
 
 /** The key aggregate's decider: validates a command against the current state and returns the events it causes. */
-export function decide(command: KeyCommand, state: KeyState, { now }: DecideContext): KeyEvent[] {
+export function decide(command: KeyCommand, state: KeyState, { now, materialOwners }: DecideContext): KeyEvent[] {
   switch (command.type) {
     case 'CreateKey':
     case 'RegisterKey':
-      return create(command, state, now);
+      return create(command, state, now, materialOwners);
     case 'RotateKey':
-      return rotate(command, requireKey(state, command.keyId), now);
+      return rotate(command, requireKey(state, command.keyId), now, materialOwners);
     case 'RevokeKey':
       return revoke(command, requireKey(state, command.keyId), now);
     default: {
@@ -40,13 +46,14 @@ export function decide(command: KeyCommand, state: KeyState, { now }: DecideCont
   }
 }
 
-function create(command: CreateKey | RegisterKey, state: KeyState, now: string): KeyEvent[] {
+function create(command: CreateKey | RegisterKey, state: KeyState, now: string, owners: MaterialOwners): KeyEvent[] {
   if (state.exists) throw new KeyAlreadyExistsError(command.keyId);
   const name = requireText(command.name, 'name', MAX_NAME);
   const provider = parseProvider(command.provider);
   const algorithm = parseKeyAlgorithm(command.algorithm);
   const providerRef = requireText(command.providerRef, 'providerRef', MAX_PROVIDER_REF);
   const publicKey = parsePublicKeyPem(command.publicKeyPem, algorithm);
+  requireUnowned(owners, publicKey.fingerprint, command.keyId, 1);
   return [
     {
       type: 'KeyCreated',
@@ -69,14 +76,14 @@ function create(command: CreateKey | RegisterKey, state: KeyState, now: string):
   ];
 }
 
-function rotate(command: RotateKey, key: KeyRecord, now: string): KeyEvent[] {
+function rotate(command: RotateKey, key: KeyRecord, now: string, owners: MaterialOwners): KeyEvent[] {
   if (key.revoked) throw new KeyRevokedError(key.keyId, 'all');
   const providerRef = requireText(command.providerRef, 'providerRef', MAX_PROVIDER_REF);
   const publicKey = parsePublicKeyPem(command.publicKeyPem, key.algorithm);
-  if (key.versions.some((v) => v.fingerprint === publicKey.fingerprint)) {
-    throw new KeyMaterialReusedError(key.keyId, publicKey.fingerprint);
-  }
+  const own = key.versions.find((v) => v.fingerprint === publicKey.fingerprint);
+  if (own !== undefined) throw new KeyMaterialReusedError(key.keyId, publicKey.fingerprint, { keyId: key.keyId, version: own.version });
   const toVersion = key.versions.length + 1;
+  requireUnowned(owners, publicKey.fingerprint, key.keyId, toVersion);
   return [
     {
       type: 'KeyVersionActivated',
@@ -124,6 +131,13 @@ export function activeSigningVersion(state: KeyState, keyId: string): KeyVersion
     throw new KeyRevokedError(key.keyId, last?.version ?? 'all');
   }
   return active;
+}
+
+/** Material may go to `keyId` version `version` only if no other key version owns or claimed it. */
+function requireUnowned(owners: MaterialOwners, fingerprint: string, keyId: string, version: number): void {
+  const owner = owners.get(fingerprint);
+  // A claim naming this very key version is this request's own, left by an earlier attempt whose key events were not written.
+  if (owner !== undefined && !mayOwn(owner, { keyId, version })) throw new KeyMaterialReusedError(keyId, fingerprint, owner);
 }
 
 function requireKey(state: KeyState, keyId: string): KeyRecord {

@@ -88,7 +88,12 @@ export class KeyVersionAlreadyRevokedError extends KeyDomainError {
 export class KeyMaterialReusedError extends KeyDomainError {
   readonly kind = 'conflict';
   readonly code = 'key_material_reused';
-  constructor(keyId: string, fingerprint: string) {
-    super(`rotation of key ${keyId} must bring a new key pair, but ${fingerprint} is already one of its versions`, { keyId, fingerprint });
+  constructor(keyId: string, fingerprint: string, owner?: { readonly keyId: string; readonly version: number }) {
+    super(
+      owner === undefined || owner.keyId === keyId
+        ? `rotation of key ${keyId} must bring a new key pair, but ${fingerprint} is already ${owner === undefined ? 'one of its versions' : `its version ${owner.version}`}`
+        : `key material ${fingerprint} already belongs to version ${owner.version} of key ${owner.keyId}; key material belongs to one key version only, ever (revoked versions included) — bring a new key pair`,
+      owner === undefined ? { keyId, fingerprint } : { keyId, fingerprint, ownerKeyId: owner.keyId, ownerVersion: owner.version },
+    );
   }
 }

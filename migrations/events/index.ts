@@ -2,6 +2,7 @@ import { SUBMISSION_EVENT_SCHEMA_VERSION, SUBMISSION_EVENT_TYPES } from '../../d
 import { VERIFICATION_EVENT_SCHEMA_VERSION } from '../../domain/attestations/verification.events';
 import type { RecordedEvent } from '../../domain/events/event';
 import { KEY_EVENT_SCHEMA_VERSION, KEY_EVENT_TYPES } from '../../domain/keys/key.events';
+import { KEY_MATERIAL_CLAIMED, KEY_MATERIAL_EVENT_SCHEMA_VERSION } from '../../domain/keys/key-material';
 import { LEDGER_CHECKPOINT_SIGNED, LEDGER_EVENT_SCHEMA_VERSION } from '../../domain/ledger/ledger.events';
 import { ENVELOPE_EVENT_SCHEMA_VERSION, ENVELOPE_SIGNED } from '../../domain/signing/envelope.events';
 import { envelopeSignedV1ToV2 } from './envelope-signed.v1-to-v2';
@@ -25,6 +26,7 @@ export const eventUpcasters: readonly EventUpcaster[] = [envelopeSignedV1ToV2];
 export const writtenVersions: ReadonlyMap<string, number> = new Map<string, number>([
   ...KEY_EVENT_TYPES.map((type) => [type, KEY_EVENT_SCHEMA_VERSION] as const),
   ...SUBMISSION_EVENT_TYPES.map((type) => [type, SUBMISSION_EVENT_SCHEMA_VERSION] as const),
+  [KEY_MATERIAL_CLAIMED, KEY_MATERIAL_EVENT_SCHEMA_VERSION],
   ['VerificationPerformed', VERIFICATION_EVENT_SCHEMA_VERSION],
   [ENVELOPE_SIGNED, ENVELOPE_EVENT_SCHEMA_VERSION],
   [LEDGER_CHECKPOINT_SIGNED, LEDGER_EVENT_SCHEMA_VERSION],

@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, promises as fs, rmSync, wr
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { RecordedEvent } from '../../domain/events/event';
+import { KEY_MATERIAL_STREAM_CATEGORY } from '../../domain/keys/key-material';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
 import { cachedTree, LeafHashes, ledgerLeafHash } from '../../domain/ledger/ledger-leaf';
 import { canonicalJson } from '../../domain/shared/canonical-json';
@@ -195,6 +196,7 @@ function selectionOf(options: KitSelectionOptions): KitSelection {
 
 function selects(e: RecordedEvent, options: KitSelectionOptions): boolean {
   if (e.stream.startsWith('key-')) return true; // the key history is always whole: verification needs it
+  if (e.stream.startsWith(`${KEY_MATERIAL_STREAM_CATEGORY}-`)) return true; // as are the key-material claims that go with it
   if (options.tenant !== undefined && e.metadata.tenant !== options.tenant) return false;
   if (options.since !== undefined && Date.parse(e.metadata.occurredAt) < Date.parse(options.since)) return false;
   if (options.streams !== undefined && options.streams.length > 0 && !options.streams.some((p) => e.stream.startsWith(p))) return false;

@@ -43,6 +43,13 @@ export interface KeyProvider {
    * OpenSSL hash, because node:crypto cannot sign a pre-computed digest.
    */
   sign(providerRef: string, message: Uint8Array): Promise<Buffer>;
+  /**
+   * Removes material this provider made moments ago (`generate`, or `import` of a PEM) for a
+   * request that was refused before any event named it, so a refusal leaves no private key
+   * behind. Never called for material an event references or that was registered by reference.
+   * Providers that cannot (or must not) remove material answer without doing anything.
+   */
+  discard(providerRef: string): Promise<void>;
   /** Releases sessions and timers. */
   close(): Promise<void>;
 }

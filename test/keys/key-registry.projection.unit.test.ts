@@ -1,7 +1,7 @@
 import test from 'ava';
 import { generateKeyPairSync } from 'node:crypto';
 import type { EventId, RecordedEvent, StreamName } from '../../domain/events/event';
-import { decide, foldKey, type KeyCommand, type KeyEvent, type KeyId } from '../../domain/keys';
+import { decide, foldKey, NO_MATERIAL_OWNERS, type KeyCommand, type KeyEvent, type KeyId } from '../../domain/keys';
 import { keyRegistryProjection } from '../../projections/key-registry/key-registry.projection';
 import { foldInMemory } from '../../src/projections-runtime/fold-batch';
 
@@ -25,7 +25,7 @@ function record(events: KeyEvent[], keyId: string): RecordedEvent[] {
 
 function history(_keyId: KeyId, commands: [KeyCommand, string][]): KeyEvent[] {
   const events: KeyEvent[] = [];
-  for (const [command, now] of commands) events.push(...decide(command, foldKey(events), { now }));
+  for (const [command, now] of commands) events.push(...decide(command, foldKey(events), { now, materialOwners: NO_MATERIAL_OWNERS }));
   return events;
 }
 

@@ -11,6 +11,9 @@ import {
   type KeyId,
   type KeyState,
   KeyDomainError,
+  NO_MATERIAL_OWNERS,
+  type MaterialOwners,
+  fingerprintOf,
 } from '../../domain/keys';
 
 const keyId = 'k-test' as KeyId;
@@ -24,18 +27,28 @@ function newPem(curve = 'P-256'): string {
 }
 
 /** given events, when a command at `now`, then events (or an error). */
-function given(events: KeyEvent[]) {
+function given(events: KeyEvent[], materialOwners: MaterialOwners = NO_MATERIAL_OWNERS) {
   const state = foldKey(events);
   return {
     state,
     when(command: KeyCommand, now = T1): KeyEvent[] {
-      return decide(command, state, { now });
+      return decide(command, state, { now, materialOwners });
     },
   };
 }
 
 function created(pem = newPem(), now = T0): KeyEvent[] {
-  return decide({ type: 'CreateKey', keyId, name: 'release signing', provider: 'file', algorithm: 'ecdsa-p256-sha256', publicKeyPem: pem, providerRef: 'a.pem' }, INITIAL_KEY_STATE, { now });
+  return decide({ type: 'CreateKey', keyId, name: 'release signing', provider: 'file', algorithm: 'ecdsa-p256-sha256', publicKeyPem: pem, providerRef: 'a.pem' }, INITIAL_KEY_STATE, { now, materialOwners: NO_MATERIAL_OWNERS });
+}
+
+function errorOf(fn: () => unknown): KeyDomainError | undefined {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof KeyDomainError) return error;
+    throw error;
+  }
+  return undefined;
 }
 
 function codeOf(fn: () => unknown): string | undefined {
@@ -59,7 +72,7 @@ test('creating a key records KeyCreated and activates version 1', (t) => {
 });
 
 test('registering an imported key records origin imported', (t) => {
-  const [first] = decide({ type: 'RegisterKey', keyId, name: 'n', provider: 'kms', algorithm: undefined, publicKeyPem: newPem(), providerRef: 'arn:aws:kms:x' }, INITIAL_KEY_STATE, { now: T0 });
+  const [first] = decide({ type: 'RegisterKey', keyId, name: 'n', provider: 'kms', algorithm: undefined, publicKeyPem: newPem(), providerRef: 'arn:aws:kms:x' }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS });
   t.is(first?.type, 'KeyCreated');
   t.is(first?.type === 'KeyCreated' ? first.data.origin : undefined, 'imported');
 });
@@ -70,11 +83,11 @@ test('creating a key twice is a conflict', (t) => {
 
 test('a malformed PEM, an unsupported curve and an unknown provider are rejected with precise codes', (t) => {
   const base = { type: 'CreateKey' as const, keyId, name: 'x', provider: 'file' as const, algorithm: 'ecdsa-p256-sha256', providerRef: 'r' };
-  t.is(codeOf(() => decide({ ...base, publicKeyPem: 'not a key' }, INITIAL_KEY_STATE, { now: T0 })), 'malformed_pem');
-  t.is(codeOf(() => decide({ ...base, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }, INITIAL_KEY_STATE, { now: T0 })), 'malformed_pem');
-  t.is(codeOf(() => decide({ ...base, publicKeyPem: newPem('P-384') }, INITIAL_KEY_STATE, { now: T0 })), 'unsupported_algorithm');
-  t.is(codeOf(() => decide({ ...base, algorithm: 'rsa-pss', publicKeyPem: newPem() }, INITIAL_KEY_STATE, { now: T0 })), 'unsupported_algorithm');
-  t.is(codeOf(() => decide({ ...base, provider: 'vault' as never, publicKeyPem: newPem() }, INITIAL_KEY_STATE, { now: T0 })), 'unknown_key_provider');
+  t.is(codeOf(() => decide({ ...base, publicKeyPem: 'not a key' }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS })), 'malformed_pem');
+  t.is(codeOf(() => decide({ ...base, publicKeyPem: '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n' }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS })), 'malformed_pem');
+  t.is(codeOf(() => decide({ ...base, publicKeyPem: newPem('P-384') }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS })), 'unsupported_algorithm');
+  t.is(codeOf(() => decide({ ...base, algorithm: 'rsa-pss', publicKeyPem: newPem() }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS })), 'unsupported_algorithm');
+  t.is(codeOf(() => decide({ ...base, provider: 'vault' as never, publicKeyPem: newPem() }, INITIAL_KEY_STATE, { now: T0, materialOwners: NO_MATERIAL_OWNERS })), 'unknown_key_provider');
 });
 
 test('rotation activates a new version and retires the old one, which stays valid for what it signed', (t) => {
@@ -92,6 +105,28 @@ test('rotation activates a new version and retires the old one, which stays vali
 test('rotation to key material the key already had is refused', (t) => {
   const pem = newPem();
   t.is(codeOf(() => given(created(pem)).when({ type: 'RotateKey', keyId, publicKeyPem: pem, providerRef: 'c' })), 'key_material_reused');
+});
+
+test('material that any other key version owns — revoked ones included — is refused on create and on rotate, naming its owner', (t) => {
+  const pem = newPem();
+  const fingerprint = fingerprintOf(pem);
+  const owners: MaterialOwners = new Map([[fingerprint, { keyId: 'ledger', version: 3 }]]);
+  const create: KeyCommand = { type: 'RegisterKey', keyId, name: 'twin', provider: 'file', algorithm: undefined, publicKeyPem: pem, providerRef: 'b.pem' };
+  const refusal = errorOf(() => given([], owners).when(create));
+  t.is(refusal?.code, 'key_material_reused');
+  t.regex(refusal?.message ?? '', /version 3 of key ledger/);
+  t.like(refusal?.details, { keyId, fingerprint, ownerKeyId: 'ledger', ownerVersion: 3 });
+  t.is(codeOf(() => given(created(), owners).when({ type: 'RotateKey', keyId, publicKeyPem: pem, providerRef: 'c.pem' })), 'key_material_reused');
+});
+
+test("a claim naming exactly the key version being written is that write's own, left by an attempt whose key events were not written", (t) => {
+  const pem = newPem();
+  const owners: MaterialOwners = new Map([[fingerprintOf(pem), { keyId, version: 1 }]]);
+  const create: KeyCommand = { type: 'RegisterKey', keyId, name: 'n', provider: 'file', algorithm: undefined, publicKeyPem: pem, providerRef: 'b.pem' };
+  t.is(given([], owners).when(create).length, 2);
+  const history = created();
+  t.is(given(history, new Map([[fingerprintOf(pem), { keyId, version: 2 }]])).when({ type: 'RotateKey', keyId, publicKeyPem: pem, providerRef: 'c.pem' }).length, 2);
+  t.is(codeOf(() => given(history, new Map([[fingerprintOf(pem), { keyId, version: 3 }]])).when({ type: 'RotateKey', keyId, publicKeyPem: pem, providerRef: 'c.pem' })), 'key_material_reused');
 });
 
 test('a revoked version never signs again, and signatures it made after effectiveAt are invalid', (t) => {
@@ -131,7 +166,7 @@ test('revocation effective in the future, of an unknown version or without a rea
 });
 
 test('commands on a key that does not exist are not found', (t) => {
-  t.is(codeOf(() => decide({ type: 'RotateKey', keyId, publicKeyPem: newPem(), providerRef: 'x' }, INITIAL_KEY_STATE, { now: T1 })), 'key_not_found');
+  t.is(codeOf(() => decide({ type: 'RotateKey', keyId, publicKeyPem: newPem(), providerRef: 'x' }, INITIAL_KEY_STATE, { now: T1, materialOwners: NO_MATERIAL_OWNERS })), 'key_not_found');
   t.is(codeOf(() => activeSigningVersion(INITIAL_KEY_STATE, keyId)), 'key_not_found');
 });
 
