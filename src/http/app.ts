@@ -1,3 +1,4 @@
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../domain/shared/json-depth';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
@@ -27,7 +28,7 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
   // JSON nested deeper than any request of ours needs would exhaust the stack later on.
   app.use((req, _res, next) => {
-    if (req.body !== undefined && tooDeep(req.body, MAX_JSON_DEPTH)) {
+    if (req.body !== undefined && jsonDeeperThan(req.body)) {
       next(new ValidationError(`the JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`, {}, 'json_too_deep'));
       return;
     }
@@ -48,19 +49,8 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   return app;
 }
 
-const MAX_JSON_DEPTH = 64;
 
 /** `Host` of a loopback address, with an optional port. */
 const LOOPBACK_HOST = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(?::\d{1,5})?$/i;
 
-/** Iterative, so that the check itself cannot overflow the stack. */
-function tooDeep(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth > max) return true;
-    for (const child of Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
+

@@ -1,3 +1,4 @@
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../../domain/shared/json-depth';
 import { readFileSync } from 'node:fs';
 
 /** Reads the file a CLI option names; a failure says which option and why, not a bare ENOENT. */
@@ -18,9 +19,12 @@ export function readInputText(option: string, file: string): string {
 /** Reads and parses a JSON file a CLI option names. */
 export function readInputJson(option: string, file: string): unknown {
   const text = readInputText(option, file);
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(text) as unknown;
   } catch (error) {
     throw new Error(`${option} ${file} is not valid JSON: ${(error as Error).message}`);
   }
+  if (jsonDeeperThan(value)) throw new Error(`${option} ${file} is JSON nested deeper than ${MAX_JSON_DEPTH} levels, which no input of attestor needs`);
+  return value;
 }
