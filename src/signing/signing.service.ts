@@ -143,8 +143,9 @@ export class SigningService {
     }
     const keyIds = request.keyIds.map((k) => parseKeyId(k));
     if (new Set(keyIds).size !== keyIds.length) throw new ValidationError('keyIds lists a key more than once', { keyIds }, 'duplicate_key');
-    if (typeof request.payloadType !== 'string' || request.payloadType.length === 0 || request.payloadType.length > 256) {
-      throw new ValidationError('payloadType must be a media type or URI of 1–256 characters, e.g. application/vnd.in-toto+json', { field: 'payloadType' }, 'invalid_sign_request');
+    // Printable ASCII: every media type and URI is, and nothing else can reach a log or another verifier unchanged.
+    if (typeof request.payloadType !== 'string' || !/^[\x21-\x7e][\x20-\x7e]{0,255}$/.test(request.payloadType)) {
+      throw new ValidationError('payloadType must be a media type or URI of 1–256 printable ASCII characters, e.g. application/vnd.in-toto+json', { field: 'payloadType' }, 'invalid_sign_request');
     }
     if (!(request.payload instanceof Uint8Array)) throw new ValidationError('payload must be bytes', { field: 'payload' }, 'invalid_sign_request');
     if (request.payload.length > this.maxPayloadBytes) throw new PayloadTooLargeError(request.payload.length, this.maxPayloadBytes);

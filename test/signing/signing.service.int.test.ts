@@ -85,6 +85,9 @@ test('bad sign requests get precise 4xx and write nothing', async (t) => {
   t.like(await fail({ keyIds: [key.keyId], payloadType: 'text/plain', payload: Buffer.alloc(65) }), { status: 413, code: 'payload_too_large' });
   t.like(await fail({ keyIds: [key.keyId], payloadType: INTOTO, payload: Buffer.from('{"_type":"x"}') }), { status: 400, code: 'invalid_statement' });
   t.like(await fail({ keyIds: [key.keyId], payloadType: '', payload: Buffer.from('x') }), { status: 400 });
+  for (const payloadType of ['text/plain\u0000', 'text/\ud800plain', ' text/plain', 'x'.repeat(257)]) {
+    t.like(await fail({ keyIds: [key.keyId], payloadType, payload: Buffer.from('x') }), { status: 400, code: 'invalid_sign_request' }, JSON.stringify(payloadType));
+  }
 
   await f.keys.revoke(key.keyId, { version: 'all', reason: 'done' });
   const afterRevoke = await f.store.headPosition();

@@ -95,6 +95,7 @@ export function registerKeysCommand(program: Command): void {
     .option('--effective-at <rfc3339>', 'when the revocation takes effect (default now; may be in the past)')
     .option('--data-dir <dir>', 'data directory (ATTESTOR_DATA_DIR)')
     .action(async (id: string, opts: Common & { reason: string; version: string; effectiveAt?: string }) => {
+      if (opts.version !== 'all' && !/^[1-9][0-9]{0,8}$/.test(opts.version)) throw new Error(`--version must be a version number (1, 2, …) or all, not ${JSON.stringify(opts.version)}`);
       const version = opts.version === 'all' ? 'all' : Number(opts.version);
       await withSigning(opts.dataDir, async ({ keys: service }) => {
         printJson(
