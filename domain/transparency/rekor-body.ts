@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readDsseBase64 } from '../signing/dsse-base64';
 import { decodeBase64, decodeHex } from './bytes';
 import { protoBytes } from './bundle.schema';
 import { readWellFormedBody } from './rekor-body.wire-reader';
@@ -53,6 +54,15 @@ const b64 = z.string().transform((s, ctx) => {
   return bytes;
 });
 const b64Text = b64.transform((b) => b.toString('utf8'));
+/** A DSSE `sig` as submitted (Rekor v1 `dsse` bodies copy it verbatim): standard or URL-safe, by the one DSSE rule. */
+const dsseB64 = z.string().transform((s, ctx) => {
+  const read = readDsseBase64(s);
+  if (!read.ok) {
+    ctx.addIssue({ code: 'custom', message: `not DSSE base64: ${read.reason}` });
+    return z.NEVER;
+  }
+  return read.bytes;
+});
 /** Rekor v1 stores some fields base64-encoded twice. */
 const doubleB64 = b64Text.pipe(b64);
 const sha256Hex = z.object({ algorithm: z.literal('sha256'), value: z.string() }).transform((h, ctx) => {
@@ -83,7 +93,7 @@ const hashedRekordV002 = z.object({
   spec: z.object({ hashedRekordV002: z.object({ data: sha256Proto, signature: z.object({ content: protoBytes, verifier: verifierV2 }) }) }),
 });
 const dsseV001 = z.object({
-  spec: z.object({ payloadHash: sha256Hex, signatures: z.array(z.object({ signature: b64, verifier: pem })).min(1) }),
+  spec: z.object({ payloadHash: sha256Hex, signatures: z.array(z.object({ signature: dsseB64, verifier: pem })).min(1) }),
 });
 const dsseV002 = z.object({
   spec: z.object({

@@ -1,5 +1,5 @@
 import type { EntryBody, SignerRef } from './rekor-body';
-import { arrayOf, base64, object, protoBytes, sha256Hex } from './wire-read';
+import { arrayOf, base64, dsseBase64, object, protoBytes, sha256Hex } from './wire-read';
 
 /**
  * The fast path of `parseEntryBody` for the kinds bundles carry most
@@ -33,7 +33,7 @@ export function readWellFormedBody(json: unknown, kindVersion: string): EntryBod
     case 'dsse/0.0.1': {
       const payloadHash = sha256Hex(spec['payloadHash']);
       const signatures = arrayOf(spec['signatures'], (s) => {
-        const signature = base64(object(s)?.['signature']);
+        const signature = dsseBase64(object(s)?.['signature']);
         const signer = pem(object(s)?.['verifier']);
         return signature === undefined || signer === undefined ? undefined : { signature, signer };
       });

@@ -1,3 +1,4 @@
+import { readDsseBase64 } from '../signing/dsse-base64';
 import { decodeBase64, decodeHex, decodeProtoBytes } from './bytes';
 
 /**
@@ -35,6 +36,17 @@ export function nonEmptyProtoBytes(value: unknown): Buffer | undefined {
 /** Standard base64 only, as Rekor v1 bodies carry it. */
 export function base64(value: unknown): Buffer | undefined {
   return typeof value === 'string' ? decodeBase64(value) : undefined;
+}
+
+/**
+ * A DSSE signature as a Rekor v1 `dsse` body carries it: the envelope's `sig`
+ * text exactly as submitted (rekor pkg/types/dsse/v0.0.1 copies `sig.Sig`), so
+ * standard or URL-safe, by the one DSSE rule.
+ */
+export function dsseBase64(value: unknown): Buffer | undefined {
+  if (typeof value !== 'string') return undefined;
+  const read = readDsseBase64(value);
+  return read.ok ? read.bytes : undefined;
 }
 
 /** A hex SHA-256 digest `{algorithm: "sha256", value}` (Rekor v1). */

@@ -154,3 +154,28 @@ test('base64 is decoded strictly: exactly the texts of the grammar, to exactly t
     { numRuns: 5000 },
   );
 });
+
+test('a Rekor v1 dsse body carries the envelope sig as submitted: a URL-safe one reads to the same bytes as its standard twin, by both readers', (t) => {
+  const sig = Buffer.from([0xfb, 0xff, 0xbf, 0x3e, 0x00, 0x01, 0xfa]);
+  const body = (text: string): unknown => ({
+    apiVersion: '0.0.1',
+    kind: 'dsse',
+    spec: {
+      payloadHash: { algorithm: 'sha256', value: 'ab'.repeat(32) },
+      signatures: [{ signature: text, verifier: Buffer.from('-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n').toString('base64') }],
+    },
+  });
+  const standard = sig.toString('base64');
+  const urlSafe = standard.replace(/\+/g, '-').replace(/\//g, '_');
+  t.not(standard, urlSafe, 'the bytes were chosen so that the two spellings differ');
+  for (const text of [standard, urlSafe]) {
+    const bySchema = parseSpecBySchema(body(text), 'dsse/0.0.1');
+    const fast = readWellFormedBody(body(text), 'dsse/0.0.1');
+    t.true(bySchema.ok, text);
+    t.deepEqual(bySchema.ok && bySchema.value.$case === 'dsse' ? bySchema.value.signatures[0]?.signature : null, sig);
+    t.deepEqual(fast?.$case === 'dsse' ? fast.signatures[0]?.signature : null, sig);
+  }
+  const mixed = `${standard.slice(0, 4)}${urlSafe.slice(4)}`;
+  t.false(parseSpecBySchema(body(mixed), 'dsse/0.0.1').ok, 'mixed alphabets are refused, as Rekor refuses them');
+  t.is(readWellFormedBody(body(mixed), 'dsse/0.0.1'), undefined);
+});
