@@ -1,3 +1,4 @@
+import { canonicalPublicKey } from '../shared/key-cache';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { sha256Hex } from '../shared/sha256';
 import { MalformedPublicKeyError, UnsupportedAlgorithmError } from './key.errors';
@@ -38,7 +39,8 @@ export function parsePublicKeyPem(pem: unknown, expected?: KeyAlgorithm): Parsed
   }
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: pem, format: 'pem' });
+    // Canonical, so that a key re-encoded (compressed point, explicit curve) keeps its one fingerprint.
+    key = canonicalPublicKey(createPublicKey({ key: pem, format: 'pem' }));
   } catch (error) {
     throw new MalformedPublicKeyError(error instanceof Error ? error.message : String(error));
   }

@@ -21,7 +21,19 @@ export function publicKeyFromPem(pem: string): KeyObject {
   return key;
 }
 
-/** The DER SubjectPublicKeyInfo of a key. */
+/**
+ * The same public key in its one canonical encoding: a named curve with an
+ * uncompressed point for EC keys (what Go, sigstore and every HSM export).
+ * OpenSSL keeps whatever form a key was given in — a compressed point, explicit
+ * curve parameters — so without this one key would have several DER
+ * encodings, several fingerprints, and could pass for a key never seen.
+ * Rebuilt from its JWK, which has only the mathematical key.
+ */
+export function canonicalPublicKey(key: KeyObject): KeyObject {
+  return createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' });
+}
+
+/** The DER SubjectPublicKeyInfo of a key, as the key encodes it (see `canonicalPublicKey` for key identities). */
 export function spkiDer(key: KeyObject): Buffer {
   let der = spki.get(key);
   if (!der) {

@@ -8,7 +8,7 @@ import {
 import { VERIFICATION_EVENT_SCHEMA_VERSION, type VerificationPerformed } from '../../domain/attestations/verification.events';
 import { streamName } from '../../domain/events/stream-name';
 import { canonicalJson } from '../../domain/shared/canonical-json';
-import { publicKeyFromPem, spkiDer } from '../../domain/shared/key-cache';
+import { canonicalPublicKey, publicKeyFromPem, spkiDer } from '../../domain/shared/key-cache';
 import type { Clock } from '../../domain/shared/clock';
 import { envelopeDigest, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
@@ -331,8 +331,9 @@ function sha(text: string): string {
 }
 
 /** Hex SHA-256 of the DER SubjectPublicKeyInfo: the fingerprint keys are known by. */
+/** The key's fingerprint as the registry computes it: over its canonical encoding, however the PEM encodes it. */
 function fingerprintOf(pem: string): string {
-  return createHash('sha256').update(spkiDer(publicKeyFromPem(pem))).digest('hex');
+  return createHash('sha256').update(spkiDer(canonicalPublicKey(publicKeyFromPem(pem)))).digest('hex');
 }
 
 /** RFC 3339 for seconds since the epoch, or null when out of JavaScript's date range. */

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
@@ -138,4 +139,12 @@ test('a registered key given as the verifier is judged by the registry, whatever
   }
   t.false(after.verified, 'stripping the keyid does not escape the revocation');
   t.true(after.checks.some((c) => c.name === 'signature[0]' && !c.ok && /revoked/.test(c.reason ?? '')), JSON.stringify(after.checks));
+
+  // Nor does giving the same key in another encoding (a compressed point: other bytes, same key).
+  const compressedPem = execFileSync('openssl', ['ec', '-pubin', '-pubout', '-conv_form', 'compressed'], { input: key.publicKeyPem, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+  const renamed = { ...stripped, signatures: stripped.signatures.map(({ sig }) => ({ sig, keyid: 'someone-else' })) };
+  t.is((await postJson(`${service.url}/api/v1/rekor/entries`, { envelope: renamed, verifier: compressedPem })).status, 201);
+  const disguised = await verify(service.url, { envelope: renamed, verifier: compressedPem });
+  t.false(disguised.verified, JSON.stringify(disguised.checks));
+  t.true(disguised.checks.some((c) => c.name === 'signature[0]' && !c.ok && /revoked/.test(c.reason ?? '')), JSON.stringify(disguised.checks));
 });

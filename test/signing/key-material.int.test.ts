@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import express from 'express';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
@@ -82,6 +83,14 @@ test('REST: a revoked key is not revived by importing its file or its PEM under 
   t.regex(byPem.text, /version 1 of key old\b/);
   t.is((await call('GET', '/api/v1/keys/revived')).status, 404);
   t.deepEqual(keyFiles(f), filesBefore, 'the refused PEM import leaves no key file behind');
+
+  // The same private key re-encoded by OpenSSL: other bytes, the same key.
+  for (const form of [['-conv_form', 'compressed'], ['-param_enc', 'explicit']]) {
+    const reencoded = execFileSync('openssl', ['ec', ...form], { input: pemOf(f, providerRef), stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+    const revived = await call('POST', '/api/v1/keys', { keyId: 'revived', name: 'r', provider: 'file', import: { privateKeyPem: reencoded } });
+    t.is(revived.status, 409, `${form.join(' ')}: ${revived.text}`);
+    t.regex(revived.text, /version 1 of key old\b/);
+  }
 });
 
 test('REST: two parallel imports of the same PEM under two key ids — exactly one is created', async (t) => {
