@@ -407,7 +407,13 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
       continue;
     }
     const verdict = await verification.verifyAsSigned(envelope, record);
-    if (!verdict.valid && verdict.problems.length === 0 && verdict.signatures.every((s) => s.valid || s.reason === 'revoked')) {
+    // A revocation is checked before the signature itself: a signature that never verified must stay a failure.
+    const revokedButGenuine = (s: (typeof verdict.signatures)[number], i: number): boolean => {
+      const pem = keyByFingerprint.get(s.keyid);
+      const signature = envelope.signatures[i];
+      return s.reason === 'revoked' && pem !== undefined && signature !== undefined && verifyDsseSignature(envelope, signature, pem);
+    };
+    if (!verdict.valid && verdict.problems.length === 0 && verdict.signatures.every((s, i) => s.valid || revokedButGenuine(s, i))) {
       // Revoked since, effective before the signing (a compromise): the ledger's own key events say so.
       // Such envelopes no longer verify, as intended, but the kit is still a faithful copy of the ledger.
       revokedSinceSigning++;

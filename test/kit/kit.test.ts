@@ -1,8 +1,11 @@
 import test, { type ExecutionContext } from 'ava';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { SqliteReadModelStore } from '../../adapters/read-models/sqlite.read-model-store';
+import type { EventId } from '../../domain/events/event';
+import { streamName } from '../../domain/events/stream-name';
 import { allProjections } from '../../projections';
 import { FilesystemObjectStore } from '../../adapters/object-store/filesystem.object-store';
 import { envelopeDigestOf } from '../../src/kit/kit-format';
@@ -247,4 +250,27 @@ test('a key revoked after the fact (a compromise, effective before its signature
   t.teardown(() => target.close());
   const imported = await importKit(kit.file, target, { archive: new FilesystemObjectStore(join(dir, 'imported-archive')) });
   t.is(imported.appended, kit.manifest.counts.events);
+});
+
+test('a signature that never verified stays a failure, even when its key was later revoked back to before it', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const [first] = await f.store.readAll({ filter: { streamPrefixes: ['key-'] } });
+  const keyId = first!.stream.slice('key-'.length);
+  // An insider (or a bug) records a signing of an envelope whose signature does not cover its payload.
+  const signed = (await f.store.readAll()).find((e) => e.type === 'EnvelopeSigned')!;
+  const data = signed.data as { envelopeDigest: string };
+  const original = JSON.parse((await f.archive.get(data.envelopeDigest))!.toString('utf8')) as Record<string, unknown>;
+  const forged = Buffer.from(JSON.stringify({ ...original, payload: Buffer.from('never signed').toString('base64') }));
+  const put = await f.archive.put(forged);
+  await f.store.append(streamName('envelope', put.digest), [
+    { id: randomUUID() as EventId, type: signed.type, schemaVersion: signed.schemaVersion, data: { ...data, envelopeDigest: put.digest }, metadata: { ...signed.metadata } },
+  ]);
+  await f.keys.revoke(keyId, { version: 'all', reason: 'key compromised', effectiveAt: '2000-01-01T00:00:00Z' });
+  const kit = await f.exportTo(join(dir, 'kit.tar'));
+  const report = await verifyKit(kit.file);
+  t.false(report.ok, 'the forged signing is not hidden among the revoked ones');
+  t.regex(report.failures.join('; '), /bad_signature|does not verify|revoked/);
 });
