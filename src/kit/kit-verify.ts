@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../domain/events/event';
+import { fingerprintOf } from '../../domain/keys/key-algorithm';
 import { signingValidityAt } from '../../domain/keys/signing-validity';
 import { LedgerAudit, type LedgerReport } from '../../domain/ledger/ledger-audit';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
@@ -227,6 +228,8 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   const entryLogged = new Map<string, unknown>();
   const envelopeDigests = new Set<string>();
   const submissionVerifiers = new Map<string, string[]>();
+  /** When each envelope submitted from elsewhere was first submitted: an upper bound of its signing time. */
+  const submittedAt = new Map<string, string>();
   const proofs = manifest.selection.partial ? proofReader(dir) : null;
   const root = Buffer.from(manifest.checkpoint.rootHash, 'hex');
   const eventProblems: string[] = [];
@@ -256,6 +259,8 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
       if (e.type === 'SubmissionRequested' && named !== null) {
         const verifiers = (e.data as { verifiers?: unknown }).verifiers;
         if (Array.isArray(verifiers)) submissionVerifiers.set(named, [...(submissionVerifiers.get(named) ?? []), ...verifiers.filter((v): v is string => typeof v === 'string')]);
+        const requestedAt = (e.data as { requestedAt?: unknown }).requestedAt;
+        if (typeof requestedAt === 'string' && !submittedAt.has(named)) submittedAt.set(named, requestedAt);
       }
       if (last !== null && isLedgerCheckpoint(last)) previousCheckpoint = { id: last.id, data: last.data as LedgerCheckpointSignedData };
       if (proofs !== null && e.id !== manifest.checkpoint.eventId) {
@@ -397,6 +402,7 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
   let signaturesVerified = 0;
   let signaturesUnchecked = 0;
   let revokedSinceSigning = 0;
+  let revokedSubmitted = 0;
   const expectedEnvelopeFiles = new Set([...envelopeDigests].filter((d) => HEX64.test(d)).map(envelopeFile));
   for (const f of extracted.files) if (f.startsWith('envelopes/') && !expectedEnvelopeFiles.has(f)) envelopeProblems.push(`${f} is no envelope the events record`);
   for (const record of signings) {
@@ -435,15 +441,30 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
       signaturesUnchecked++;
       continue;
     }
-    const bad = envelope.signatures.filter((s) => !known.some((pem) => verifyDsseSignature(envelope, s, pem)));
-    if (envelope.signatures.length === 0 || bad.length > 0) envelopeProblems.push(`envelope ${digest} (submitted from elsewhere): ${envelope.signatures.length === 0 ? 'no signature' : `${bad.length} signature(s) do not verify with the key recorded with its submission`}`);
+    const verifying = envelope.signatures.map((s) => known.find((pem) => verifyDsseSignature(envelope, s, pem)));
+    const bad = verifying.filter((pem) => pem === undefined).length;
+    if (envelope.signatures.length === 0 || bad > 0) {
+      envelopeProblems.push(`envelope ${digest} (submitted from elsewhere): ${envelope.signatures.length === 0 ? 'no signature' : `${bad} signature(s) do not verify with the key recorded with its submission`}`);
+      continue;
+    }
+    // A signer key that is registered here answers to the registry, as POST /api/v1/verify judges it:
+    // its revocation (effective before the submission) applies, whatever keyid the envelope carries.
+    const signedBy = submittedAt.get(digest);
+    let revoked = false;
+    for (const [i, pem] of verifying.entries()) {
+      const fingerprint = fingerprintOf(pem!);
+      if (signedBy === undefined || !keyByFingerprint.has(fingerprint)) continue;
+      const [judged] = (await verification.verifyAt({ ...envelope, signatures: [{ ...envelope.signatures[i]!, keyid: fingerprint }] }, signedBy)).signatures;
+      if (judged?.reason === 'revoked') revoked = true;
+    }
+    if (revoked) revokedSubmitted++;
     else signaturesVerified++;
   }
-  if (revokedSinceSigning > 0) {
-    warnings.push(`${revokedSinceSigning} envelope(s) were signed by key versions this ledger later revoked with an effectiveAt before the signing: they no longer verify (as intended); the kit's integrity is not affected`);
+  if (revokedSinceSigning + revokedSubmitted > 0) {
+    warnings.push(`${revokedSinceSigning + revokedSubmitted} envelope(s) were signed by key versions this ledger later revoked with an effectiveAt before the signing: they no longer verify (as intended); the kit's integrity is not affected`);
   }
   if (signaturesUnchecked > 0) warnings.push(`${signaturesUnchecked} envelope(s) submitted from elsewhere have no signer key in this (partial) kit: their signatures were not checked`);
-  check('envelope signatures', envelopeProblems.length === 0, envelopeProblems.slice(0, 5).join('; ') || `${signaturesVerified} envelopes verify (${signings.length - revokedSinceSigning} against the key registry as of signing, ${signaturesVerified - (signings.length - revokedSinceSigning)} with the key recorded with their submission)${revokedSinceSigning > 0 ? `; ${revokedSinceSigning} signed by keys revoked since` : ''}`);
+  check('envelope signatures', envelopeProblems.length === 0, envelopeProblems.slice(0, 5).join('; ') || `${signaturesVerified} envelopes verify (${signings.length - revokedSinceSigning} against the key registry as of signing, ${signaturesVerified - (signings.length - revokedSinceSigning)} with the key recorded with their submission)${revokedSinceSigning + revokedSubmitted > 0 ? `; ${revokedSinceSigning + revokedSubmitted} signed by keys revoked since` : ''}`);
 
   // 8. Transparency-log entries: every EntryLogged proof, with the domain verifier and the log keys of the trust root.
   const tlogProblems: string[] = [];

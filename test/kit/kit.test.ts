@@ -16,6 +16,7 @@ import { parseTrust } from '../../src/kit/kit-trust';
 import { verifyLedger } from '../../src/ledger/ledger-verification';
 import { rebuildProjection } from '../../src/projections-runtime/rebuild';
 import type { EventStore } from '../../src/ports/event-store';
+import { anEvent } from '../support/events';
 import { tempDir } from '../support/temp-dir';
 import { exportedKit, ledgerFixture, populate } from './helpers/ledger-fixture';
 
@@ -273,4 +274,27 @@ test('a signature that never verified stays a failure, even when its key was lat
   const report = await verifyKit(kit.file);
   t.false(report.ok, 'the forged signing is not hidden among the revoked ones');
   t.regex(report.failures.join('; '), /bad_signature|does not verify|revoked/);
+});
+
+test('an envelope submitted from elsewhere but signed by a key registered here answers to its revocation in kit verify too', async (t) => {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const dir = tempDir(t);
+  const key = await f.keys.create({ name: 'outside', provider: 'file' });
+  const signed = await f.signing.sign({ keyIds: [key.keyId], payloadType: 'text/plain', payload: Buffer.from('made elsewhere') });
+  // The same signature with its (unsigned) keyid stripped reaches the ledger as a submission, with the key as verifier.
+  const outside = Buffer.from(JSON.stringify({ ...signed.envelope, signatures: signed.envelope.signatures.map(({ sig }) => ({ sig })) }));
+  const { digest } = await f.archive.put(outside);
+  const submissionId = randomUUID();
+  await f.store.append(streamName('submission', submissionId), [
+    anEvent('SubmissionRequested', { submissionId, envelopeDigest: digest, payloadType: 'text/plain', subjects: [], verifiers: [key.versions[0]!.publicKeyPem], logs: [{ name: 'rekor', required: true }], requestedAt: f.clock.now() }, { occurredAt: f.clock.now() }),
+  ]);
+  const before = await verifyKit((await f.exportTo(join(dir, 'before.tar'))).file);
+  t.true(before.ok, before.failures.join('; '));
+
+  await f.keys.revoke(key.keyId, { version: 'all', reason: 'key compromised', effectiveAt: '2000-01-01T00:00:00Z' });
+  const after = await verifyKit((await f.exportTo(join(dir, 'after.tar'))).file);
+  t.true(after.ok, 'still a faithful kit');
+  t.regex(after.checks.find((c) => c.name === 'envelope signatures')?.detail ?? '', /2 signed by keys revoked since/, 'the signing here and the submission from elsewhere');
 });
