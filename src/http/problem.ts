@@ -62,8 +62,8 @@ export const notFound: RequestHandler = (req, res) => {
 };
 
 /** body-parser's error types, mapped to what the client must change. */
-const BODY_ERRORS: Record<string, { status: number; code: string; detail: (e: { limit?: number }) => string }> = {
-  'entity.parse.failed': { status: 400, code: 'malformed_json', detail: () => 'the request body is not valid JSON' },
+const BODY_ERRORS: Record<string, { status: number; code: string; detail: (e: { limit?: number; body?: unknown }) => string }> = {
+  'entity.parse.failed': { status: 400, code: 'malformed_json', detail: (e) => (isBareJsonValue(e.body) ? 'the request body must be a JSON object, not a bare value' : 'the request body is not valid JSON') },
   'entity.too.large': {
     status: 413,
     code: 'payload_too_large',
@@ -75,6 +75,17 @@ const BODY_ERRORS: Record<string, { status: number; code: string; detail: (e: { 
   'request.size.invalid': { status: 400, code: 'request_size_invalid', detail: () => 'Content-Length does not match the body' },
 };
 
+/** The JSON parser refuses bare values (`null`, `"x"`, `1`) the same way as broken JSON: tell them apart. */
+function isBareJsonValue(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The one place errors become responses: never a stack trace, and a 500 only for our own bugs. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
@@ -85,7 +96,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const instance = res.locals['requestId'] as string | undefined;
     const bodyError = typeof err === 'object' && err !== null && 'type' in err ? BODY_ERRORS[String(err.type)] : undefined;
     if (bodyError) {
-      sendProblem(res, { status: bodyError.status, code: bodyError.code, detail: bodyError.detail(err as { limit?: number }), instance });
+      sendProblem(res, { status: bodyError.status, code: bodyError.code, detail: bodyError.detail(err as { limit?: number; body?: unknown }), instance });
       return;
     }
     // Errors the HTTP stack raises for the client's mistakes (malformed %-encoding in a

@@ -48,7 +48,15 @@ test('malformed JSON is a 400 problem, not a 500', async (t) => {
   t.is(res.status, 400);
   const body = (await res.json()) as Record<string, unknown>;
   t.is(body['code'], 'malformed_json');
+  t.regex(String(body['detail']), /not valid JSON/);
   t.false(JSON.stringify(body).includes('at '), 'no stack trace');
+
+  // Valid JSON that is not an object or array says so, instead of calling it broken.
+  for (const bare of ['null', '"text"', '42']) {
+    const answer = await fetch(`${url}/api/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bare });
+    t.is(answer.status, 400);
+    t.regex(String(((await answer.json()) as Record<string, unknown>)['detail']), /must be a JSON object, not a bare value/, bare);
+  }
 });
 
 test('a body over the limit is a 413 problem that states the limit', async (t) => {
