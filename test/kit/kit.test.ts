@@ -234,13 +234,8 @@ test('an archive that fails to take an envelope stops the import before any even
 });
 
 test('a key revoked after the fact (a compromise, effective before its signatures) does not make the ledger unexportable or unimportable', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  // The first key populate() made signed the first envelope; it is found compromised and revoked back to before it.
-  const [first] = await f.store.readAll({ filter: { streamPrefixes: ['key-'] } });
-  const keyId = first!.stream.slice('key-'.length);
+  const { f, dir, keyId } = await aLedgerAndItsFirstKey(t);
+  // That key signed the first envelope; it is found compromised and revoked back to before it.
   await f.keys.revoke(keyId, { version: 'all', reason: 'key compromised', effectiveAt: '2000-01-01T00:00:00Z' });
   const kit = await f.exportTo(join(dir, 'kit.tar'));
 
@@ -254,12 +249,7 @@ test('a key revoked after the fact (a compromise, effective before its signature
 });
 
 test('a signature that never verified stays a failure, even when its key was later revoked back to before it', async (t) => {
-  const f = ledgerFixture();
-  t.teardown(() => f.close());
-  await populate(f, 1);
-  const dir = tempDir(t);
-  const [first] = await f.store.readAll({ filter: { streamPrefixes: ['key-'] } });
-  const keyId = first!.stream.slice('key-'.length);
+  const { f, dir, keyId } = await aLedgerAndItsFirstKey(t);
   // An insider (or a bug) records a signing of an envelope whose signature does not cover its payload.
   const signed = (await f.store.readAll()).find((e) => e.type === 'EnvelopeSigned')!;
   const data = signed.data as { envelopeDigest: string };
@@ -298,3 +288,12 @@ test('an envelope submitted from elsewhere but signed by a key registered here a
   t.true(after.ok, 'still a faithful kit');
   t.regex(after.checks.find((c) => c.name === 'envelope signatures')?.detail ?? '', /2 signed by keys revoked since/, 'the signing here and the submission from elsewhere');
 });
+
+/** A small populated ledger and the id of the first key populate() made (it signed the first envelope). */
+async function aLedgerAndItsFirstKey(t: ExecutionContext): Promise<{ f: ReturnType<typeof ledgerFixture>; dir: string; keyId: string }> {
+  const f = ledgerFixture();
+  t.teardown(() => f.close());
+  await populate(f, 1);
+  const [first] = await f.store.readAll({ filter: { streamPrefixes: ['key-'] } });
+  return { f, dir: tempDir(t), keyId: first!.stream.slice('key-'.length) };
+}

@@ -4,49 +4,23 @@
  * and file provider.
  */
 import test from 'ava';
-import express from 'express';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import winston from 'winston';
 import { streamName } from '../../domain/events/stream-name';
 import { decide, fingerprintOf, keyMaterialStream, NO_MATERIAL_OWNERS, claimMaterial, type KeyId } from '../../domain/keys';
 import type { AppError } from '../../src/errors/app-error';
-import { errorHandler, notFound } from '../../src/http/problem';
-import { keysRoutes } from '../../src/http/routes/keys.routes';
-import { signRoutes } from '../../src/http/routes/sign.routes';
 import type { EventStore, ReadAllOptions } from '../../src/ports/event-store';
 import { KeyService } from '../../src/signing/key.service';
 import { newEvent, eventContext } from '../../src/signing/command-context';
 import { fixture, type Fixture } from './helpers/fixture';
+import { signingRest } from './helpers/rest';
 
 const keyFiles = (f: Fixture) => readdirSync(path.join(f.dir, 'keys')).filter((n) => n.endsWith('.pem')).sort();
 const pemOf = (f: Fixture, providerRef: string) => readFileSync(path.join(f.dir, 'keys', providerRef), 'utf8');
 const code = async (t: { throwsAsync<E extends Error>(p: Promise<unknown>): Promise<E | undefined> }, p: Promise<unknown>) => (await t.throwsAsync<AppError>(p))?.code;
 
-async function rest(t: { teardown(fn: () => unknown): void }) {
-  const f = fixture();
-  const app = express();
-  app.use(express.json({ limit: '1mb' }));
-  app.use(keysRoutes({ keys: f.keys, store: f.store }));
-  app.use(signRoutes({ signing: f.signing, verification: f.verification, archive: f.archive }));
-  app.use(notFound);
-  app.use(errorHandler(winston.createLogger({ silent: true })));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  t.teardown(async () => {
-    await new Promise((resolve) => server.close(resolve));
-    await f.close();
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${url}${p}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, text };
-  };
-  return { f, call };
-}
+const rest = (t: { teardown(fn: () => unknown): void }) => signingRest(t);
 
 test('REST: registering the ledger key file under another key id is refused with 409 naming its owner, and the twin cannot sign', async (t) => {
   const { f, call } = await rest(t);
@@ -138,12 +112,7 @@ function barrierStore(store: EventStore, n: number): EventStore {
 }
 
 test('service: concurrent registrations of the same material under different ids — the claim stream lets exactly one through', async (t) => {
-  const f = fixture();
-  t.teardown(() => f.close());
-  const donor = fixture();
-  t.teardown(() => donor.close());
-  const made = await donor.keys.create({ name: 'x', provider: 'file' });
-  const pem = pemOf(donor, made.versions[0]?.providerRef ?? '');
+  const { f, pem } = await aFixtureAndForeignMaterial(t);
   const keys = new KeyService(barrierStore(f.store, 4), f.providers, f.clock);
 
   const results = await Promise.allSettled(['a', 'b', 'c', 'd'].map((id) => keys.create({ keyId: `k-${id}`, name: id, provider: 'file', import: { privateKeyPem: pem } })));
@@ -181,16 +150,11 @@ test('service: rotating to material another key owns, or to the key’s own earl
 });
 
 test('service: material of keys recorded before claims existed counts too (the check reads the key streams)', async (t) => {
-  const f = fixture();
-  t.teardown(() => f.close());
-  const donor = fixture();
-  t.teardown(() => donor.close());
-  const made = await donor.keys.create({ name: 'x', provider: 'file' });
-  const pem = pemOf(donor, made.versions[0]?.providerRef ?? '');
+  const { f, pem, publicKeyPem } = await aFixtureAndForeignMaterial(t);
   // Key events as an older Attestor wrote them: no keymaterial- claim.
   const now = f.clock.now();
   const legacy = decide(
-    { type: 'RegisterKey', keyId: 'legacy' as KeyId, name: 'l', provider: 'file', algorithm: undefined, publicKeyPem: made.versions[0]?.publicKeyPem ?? '', providerRef: 'legacy.pem' },
+    { type: 'RegisterKey', keyId: 'legacy' as KeyId, name: 'l', provider: 'file', algorithm: undefined, publicKeyPem: publicKeyPem, providerRef: 'legacy.pem' },
     { exists: false },
     { now, materialOwners: NO_MATERIAL_OWNERS },
   );
@@ -202,13 +166,8 @@ test('service: material of keys recorded before claims existed counts too (the c
 });
 
 test('service: an orphaned claim (key events never written) holds the material for its key version only — a retry of that create succeeds', async (t) => {
-  const f = fixture();
-  t.teardown(() => f.close());
-  const donor = fixture();
-  t.teardown(() => donor.close());
-  const made = await donor.keys.create({ name: 'x', provider: 'file' });
-  const pem = pemOf(donor, made.versions[0]?.providerRef ?? '');
-  const fingerprint = fingerprintOf(made.versions[0]?.publicKeyPem ?? '');
+  const { f, pem, publicKeyPem } = await aFixtureAndForeignMaterial(t);
+  const fingerprint = fingerprintOf(publicKeyPem);
   const now = f.clock.now();
   await f.store.append(keyMaterialStream(fingerprint), [newEvent(claimMaterial(fingerprint, { keyId: 'first', version: 1 }, now), 1, eventContext({}, now))], { expectedRevision: 'no_stream' });
 
@@ -232,3 +191,13 @@ test('service: every activation claims its material in keymaterial-<fingerprint>
   }
   t.is(k.keyId, 'k');
 });
+
+/** A fresh fixture, and the PEM of a private key made by another one (material this fixture has never seen). */
+async function aFixtureAndForeignMaterial(t: { teardown(fn: () => unknown): void }): Promise<{ f: Fixture; pem: string; publicKeyPem: string }> {
+  const f = fixture();
+  t.teardown(() => f.close());
+  const donor = fixture();
+  t.teardown(() => donor.close());
+  const made = await donor.keys.create({ name: 'x', provider: 'file' });
+  return { f, pem: pemOf(donor, made.versions[0]?.providerRef ?? ''), publicKeyPem: made.versions[0]?.publicKeyPem ?? '' };
+}
