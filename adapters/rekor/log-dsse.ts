@@ -1,3 +1,4 @@
+import { keyIdentities } from '../../domain/keys/key-algorithm';
 import { createHash, createPublicKey } from 'node:crypto';
 import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { bundleForDsse } from '../../domain/transparency';
@@ -29,6 +30,7 @@ export async function logDsse(
   return { ...entry, bundle: bundle.value };
 }
 
+/** The key's fingerprint as the key registry names keys (canonical encoding), for the bundle's hint. */
 function spkiSha256(pem: string): string {
-  return createHash('sha256').update(createPublicKey(pem).export({ format: 'der', type: 'spki' })).digest('hex');
+  return keyIdentities(pem)[0] ?? createHash('sha256').update(createPublicKey(pem).export({ format: 'der', type: 'spki' })).digest('hex');
 }

@@ -1,4 +1,4 @@
-import { canonicalPublicKey } from '../shared/key-cache';
+import { canonicalPublicKey, publicKeyFromPem, spkiDer } from '../shared/key-cache';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { sha256Hex } from '../shared/sha256';
 import { MalformedPublicKeyError, UnsupportedAlgorithmError } from './key.errors';
@@ -39,8 +39,7 @@ export function parsePublicKeyPem(pem: unknown, expected?: KeyAlgorithm): Parsed
   }
   let key: KeyObject;
   try {
-    // Canonical, so that a key re-encoded (compressed point, explicit curve) keeps its one fingerprint.
-    key = canonicalPublicKey(createPublicKey({ key: pem, format: 'pem' }));
+    key = createPublicKey({ key: pem, format: 'pem' });
   } catch (error) {
     throw new MalformedPublicKeyError(error instanceof Error ? error.message : String(error));
   }
@@ -50,6 +49,40 @@ export function parsePublicKeyPem(pem: unknown, expected?: KeyAlgorithm): Parsed
   }
   const der = key.export({ type: 'spki', format: 'der' });
   return { key, pem: key.export({ type: 'spki', format: 'pem' }).toString(), der, fingerprint: sha256Hex(der), algorithm };
+}
+
+/**
+ * The same public key in its canonical PEM (named curve, uncompressed point):
+ * what a new key version is recorded with, so that one key has one
+ * fingerprint however a provider or an importer encoded it. Versions recorded
+ * before keep their PEM and fingerprint (`keyIdentities` covers them).
+ */
+export function canonicalPublicKeyPem(pem: string): string {
+  try {
+    return canonicalPublicKey(createPublicKey({ key: pem, format: 'pem' })).export({ type: 'spki', format: 'pem' }).toString();
+  } catch {
+    return pem; // not a key we can re-encode: parsePublicKeyPem refuses it with the reason
+  }
+}
+
+/**
+ * Every fingerprint a public key (PEM key or certificate) may be known by: over
+ * its canonical encoding and over the encoding given. Never throws: a key that
+ * cannot be read has none.
+ */
+export function keyIdentities(pem: string): string[] {
+  try {
+    const key = publicKeyFromPem(pem);
+    const given = sha256Hex(spkiDer(key));
+    try {
+      const canonical = sha256Hex(spkiDer(canonicalPublicKey(key)));
+      return canonical === given ? [given] : [canonical, given];
+    } catch {
+      return [given]; // a key type JWK cannot carry (DSA, unnamed curves)
+    }
+  } catch {
+    return [];
+  }
 }
 
 /** The algorithm of a public or private key object, or an UnsupportedAlgorithmError. */

@@ -8,7 +8,8 @@ import {
 import { VERIFICATION_EVENT_SCHEMA_VERSION, type VerificationPerformed } from '../../domain/attestations/verification.events';
 import { streamName } from '../../domain/events/stream-name';
 import { canonicalJson } from '../../domain/shared/canonical-json';
-import { canonicalPublicKey, publicKeyFromPem, spkiDer } from '../../domain/shared/key-cache';
+import { keyIdentities } from '../../domain/keys/key-algorithm';
+import { publicKeyFromPem } from '../../domain/shared/key-cache';
 import type { Clock } from '../../domain/shared/clock';
 import { envelopeDigest, parseEnvelope, type DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE, parseInTotoStatement } from '../../domain/signing/in-toto-statement';
@@ -30,7 +31,7 @@ import { CLOCK } from '../ports/clock';
 import { EVENT_STORE, type EventStore } from '../ports/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from '../ports/read-model-store';
 import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
-import { VerificationService } from '../signing/verification.service';
+import { VerificationService, type SignatureVerdict } from '../signing/verification.service';
 
 /** Injection token of the trusted root offline verifiers need (`() => Record<string, unknown>`): every configured log's key. */
 export const TRUSTED_ROOT = Symbol('TrustedRoot');
@@ -201,13 +202,23 @@ export class AttestationVerifier {
         checks.push({ name: `signature[${i}]`, ok: true, reason: `key ${s.keyId ?? '?'} v${s.keyVersion ?? '?'} as of ${verdict.signedAt}` });
       } else if (s.reason === 'unknown_keyid' && verifierPem) {
         const sig = envelope.signatures[i]!;
-        const fingerprint = fingerprintOf(verifierPem);
         // A keyid is not signed: one stripped or changed must not turn a registered key into an
-        // unknown one. If the given verifier is a registered key, the registry judges the signature
-        // (rotation, revocation as of signing time); only a key the registry never held is taken on trust.
-        const [registered] = (await this.signatures.verifyAt({ ...envelope, signatures: [{ ...sig, keyid: fingerprint }] }, verdict.signedAt)).signatures;
-        if (registered && registered.reason !== 'unknown_keyid') {
-          if (registered.valid) validSigners.push({ keyId: registered.keyId, keyid: fingerprint });
+        // unknown one. If the given verifier is a registered key — under any of its fingerprints:
+        // canonical, or as given (versions recorded before PEMs were stored canonical) — the registry
+        // judges the signature (rotation, revocation as of signing time); only a key the registry
+        // never held is taken on trust.
+        const identities = keyIdentities(verifierPem);
+        const fingerprint = identities[0] ?? '';
+        let registered: SignatureVerdict | undefined;
+        for (const id of identities) {
+          const [judged] = (await this.signatures.verifyAt({ ...envelope, signatures: [{ ...sig, keyid: id }] }, verdict.signedAt)).signatures;
+          if (judged && judged.reason !== 'unknown_keyid') {
+            registered = judged;
+            break;
+          }
+        }
+        if (registered) {
+          if (registered.valid) validSigners.push({ keyId: registered.keyId, keyid: registered.keyid });
           checks.push({
             name: `signature[${i}]`,
             ok: registered.valid,
@@ -331,10 +342,6 @@ function sha(text: string): string {
 }
 
 /** Hex SHA-256 of the DER SubjectPublicKeyInfo: the fingerprint keys are known by. */
-/** The key's fingerprint as the registry computes it: over its canonical encoding, however the PEM encodes it. */
-function fingerprintOf(pem: string): string {
-  return createHash('sha256').update(spkiDer(canonicalPublicKey(publicKeyFromPem(pem)))).digest('hex');
-}
 
 /** RFC 3339 for seconds since the epoch, or null when out of JavaScript's date range. */
 function isoFromSeconds(seconds: number): string | null {

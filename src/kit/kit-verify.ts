@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../domain/events/event';
-import { fingerprintOf } from '../../domain/keys/key-algorithm';
+import { keyIdentities } from '../../domain/keys/key-algorithm';
 import { signingValidityAt } from '../../domain/keys/signing-validity';
 import { LedgerAudit, type LedgerReport } from '../../domain/ledger/ledger-audit';
 import { isLedgerCheckpoint, type LedgerCheckpointSignedData } from '../../domain/ledger/ledger.events';
@@ -452,8 +452,9 @@ async function verifyExtracted(file: string, dir: string, extracted: ExtractedKi
     const signedBy = submittedAt.get(digest);
     let revoked = false;
     for (const [i, pem] of verifying.entries()) {
-      const fingerprint = fingerprintOf(pem!);
-      if (signedBy === undefined || !keyByFingerprint.has(fingerprint)) continue;
+      // Any key may sign elsewhere (Ed25519, RSA, a certificate): only a registered one is judged here.
+      const fingerprint = keyIdentities(pem!).find((id) => keyByFingerprint.has(id));
+      if (signedBy === undefined || fingerprint === undefined) continue;
       const [judged] = (await verification.verifyAt({ ...envelope, signatures: [{ ...envelope.signatures[i]!, keyid: fingerprint }] }, signedBy)).signatures;
       if (judged?.reason === 'revoked') revoked = true;
     }

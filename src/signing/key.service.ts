@@ -1,7 +1,7 @@
 import type { NewEvent, RecordedEvent } from '../../domain/events/event';
 import { DomainError } from '../../domain/shared/domain-error';
 import { newKeyId, parseKeyId, type KeyId } from '../../domain/keys/key-id';
-import { KEY_PROVIDER_KINDS, parseKeyAlgorithm, type KeyProviderKind } from '../../domain/keys/key-algorithm';
+import { canonicalPublicKeyPem, keyIdentities, KEY_PROVIDER_KINDS, parseKeyAlgorithm, type KeyProviderKind } from '../../domain/keys/key-algorithm';
 import type { KeyCommand } from '../../domain/keys/key.commands';
 import { decide, requireKeyName } from '../../domain/keys/key.decide';
 import { foldKey } from '../../domain/keys/key.evolve';
@@ -102,7 +102,8 @@ export class KeyService {
       name: request.name,
       provider,
       algorithm: material.algorithm,
-      publicKeyPem: material.publicKeyPem,
+      // One key, one fingerprint, however the provider or the importer encoded it.
+      publicKeyPem: canonicalPublicKeyPem(material.publicKeyPem),
       providerRef: material.providerRef,
     };
     return this.discardingIfRefused(source, madeNow(request.import), material, () => this.handle(keyId, state, command, ctx));
@@ -118,7 +119,7 @@ export class KeyService {
       request.import === undefined
         ? await provider.generate({ name: key.name, algorithm: key.algorithm })
         : await provider.import({ name: key.name, ...request.import });
-    const command: KeyCommand = { type: 'RotateKey', keyId, publicKeyPem: material.publicKeyPem, providerRef: material.providerRef };
+    const command: KeyCommand = { type: 'RotateKey', keyId, publicKeyPem: canonicalPublicKeyPem(material.publicKeyPem), providerRef: material.providerRef };
     return this.discardingIfRefused(provider, madeNow(request.import), material, () => this.handle(keyId, state, command, ctx));
   }
 
@@ -167,7 +168,12 @@ export class KeyService {
     for (const events of keyStreams.values()) {
       const key = foldKey(toKeyEvents(events));
       if (!key.exists) continue;
-      for (const v of key.versions) if (!owners.has(v.fingerprint)) owners.set(v.fingerprint, { keyId: key.keyId, version: v.version });
+      // A version recorded before PEMs were stored canonical is known by both of its fingerprints.
+      for (const v of key.versions) {
+        for (const fingerprint of [v.fingerprint, ...keyIdentities(v.publicKeyPem)]) {
+          if (!owners.has(fingerprint)) owners.set(fingerprint, { keyId: key.keyId, version: v.version });
+        }
+      }
     }
     for (const c of claims) if (!owners.has(c.fingerprint)) owners.set(c.fingerprint, { keyId: c.keyId, version: c.version });
     return owners;

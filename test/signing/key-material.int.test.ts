@@ -165,6 +165,25 @@ test('service: material of keys recorded before claims existed counts too (the c
   t.regex(refused?.message ?? '', /version 1 of key legacy\b/);
 });
 
+test('service: a version recorded by an older build with a compressed-point PEM keeps its fingerprint, and its material stays taken in any encoding', async (t) => {
+  const { f, pem, publicKeyPem } = await aFixtureAndForeignMaterial(t);
+  const compressedPem = execFileSync('openssl', ['ec', '-pubin', '-pubout', '-conv_form', 'compressed'], { input: publicKeyPem, stdio: ['pipe', 'pipe', 'ignore'] }).toString();
+  const now = f.clock.now();
+  const legacy = decide(
+    { type: 'RegisterKey', keyId: 'legacy' as KeyId, name: 'l', provider: 'file', algorithm: undefined, publicKeyPem: compressedPem, providerRef: 'legacy.pem' },
+    { exists: false },
+    { now, materialOwners: NO_MATERIAL_OWNERS },
+  );
+  await f.store.append(streamName('key', 'legacy'), legacy.map((e) => newEvent<string, unknown>(e, 1, eventContext({}, now))), { expectedRevision: 'no_stream' });
+  // Its fingerprint is what it was (the keyids of what it signed still name it)...
+  t.is((await f.keys.get('legacy')).versions[0]?.fingerprint, fingerprintOf(compressedPem));
+  t.not(fingerprintOf(compressedPem), fingerprintOf(publicKeyPem));
+  // ...and the same key in its canonical encoding is still its material.
+  const refused = await t.throwsAsync<AppError>(f.keys.create({ keyId: 'new', name: 'n', provider: 'file', import: { privateKeyPem: pem } }));
+  t.is(refused?.code, 'key_material_reused');
+  t.regex(refused?.message ?? '', /version 1 of key legacy\b/);
+});
+
 test('service: an orphaned claim (key events never written) holds the material for its key version only — a retry of that create succeeds', async (t) => {
   const { f, pem, publicKeyPem } = await aFixtureAndForeignMaterial(t);
   const fingerprint = fingerprintOf(publicKeyPem);
