@@ -86,6 +86,9 @@ export class Pkcs11SessionPool {
   /** Callers waiting for a session; `null` tells them to look again. */
   private readonly waiters: ((held: Held | null) => void)[] = [];
   private closed = false;
+  /** Calls running on a session now, across generations; `close()` resolves once none is. */
+  private inUse = 0;
+  private readonly whenIdle: (() => void)[] = [];
 
   constructor(
     private readonly lib: pkcs11js.PKCS11,
@@ -113,12 +116,13 @@ export class Pkcs11SessionPool {
   }
 
   /** Closes the idle sessions now and the leased ones as they come back; waiting callers get an error. */
-  close(): void {
+  close(): Promise<void> {
     this.closed = true;
     const generation = this.current;
     this.current = null;
     if (generation) for (const session of generation.idle.splice(0)) this.closeSession(generation, session);
     for (const waiter of this.waiters.splice(0)) waiter(null);
+    return this.inUse === 0 ? Promise.resolve() : new Promise((resolve) => this.whenIdle.push(resolve));
   }
 
   private async acquire(): Promise<Held> {
@@ -136,12 +140,14 @@ export class Pkcs11SessionPool {
 
   private lease(generation: Generation, session: Handle): Held {
     generation.leased++;
+    this.inUse++;
     return { lib: this.lib, session, objects: generation.objects, generation, lost: false };
   }
 
   private release(held: Held): void {
     const { generation, session } = held;
     generation.leased--;
+    if (--this.inUse === 0) for (const idle of this.whenIdle.splice(0)) idle();
     if (held.lost) generation.open.delete(session);
     if (generation === this.current) {
       const waiter = this.waiters.shift();

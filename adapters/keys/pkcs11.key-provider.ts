@@ -30,6 +30,9 @@ const P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d03
 
 type Handle = Buffer;
 
+/** How long `close()` waits for signings in flight before leaving the module loaded. */
+const CLOSE_WAIT_MS = 10_000;
+
 /**
  * Keys inside a PKCS#11 token (HSM, SoftHSM2). Generated keys are
  * non-extractable and sensitive; signing sends the SHA-256 digest to the token
@@ -134,12 +137,25 @@ export class Pkcs11KeyProvider implements KeyProvider {
     return Promise.resolve();
   }
 
-  close(): Promise<void> {
-    if (this.pool === null) return Promise.resolve();
-    this.pool.close();
+  /**
+   * Closes the sessions, waiting (up to CLOSE_WAIT_MS) for the calls still running on them:
+   * finalising the module under a running C_Sign is undefined behaviour. If calls are still
+   * running after that, the module is left loaded (the process is stopping anyway).
+   */
+  async close(): Promise<void> {
+    if (this.pool === null) return;
+    const pool = this.pool;
     this.pool = null;
-    releaseModule(this.config.modulePath);
-    return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      pool.close().then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), CLOSE_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    if (drained) releaseModule(this.config.modulePath);
   }
 
   private async withSession<T>(work: (lease: Lease) => T | Promise<T>, retry = true): Promise<T> {

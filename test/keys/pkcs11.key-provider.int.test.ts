@@ -83,3 +83,17 @@ test.serial('a token that is not there answers 503', async (t) => {
   await missing.close();
 });
 
+
+test.serial('closing a provider waits for the signatures in flight: each ends signed or refused, none under a finalised module', async (t) => {
+  const own = new Pkcs11KeyProvider(config);
+  const key = await own.generate({ name: 'closing', algorithm: 'ecdsa-p256-sha256' });
+  const messages = Array.from({ length: 32 }, (_, i) => Buffer.from(`c${i}`));
+  const signing = messages.map((m) => own.sign(key.providerRef, m).then((sig) => ({ sig }), (error: unknown) => ({ error: error as AppError })));
+  await own.close();
+  const outcomes = await Promise.all(signing);
+  for (const [i, o] of outcomes.entries()) {
+    if ('sig' in o) t.true(verify('sha256', messages[i]!, key.publicKeyPem, o.sig), `signature ${i} verifies`);
+    else t.is(o.error.code, 'key_provider_unavailable', `signature ${i} is refused cleanly: ${o.error.message}`);
+  }
+  t.true(outcomes.some((o) => 'sig' in o), 'the calls already running finished before the close returned');
+});
