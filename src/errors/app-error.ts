@@ -35,7 +35,7 @@ export class NotFoundError extends AppError {
   }
 }
 
-/** The request conflicts with the current state (e.g. a revoked key asked to sign). */
+/** The request may not be served here (e.g. a Host that is not a loopback name). */
 export class ForbiddenError extends AppError {
   readonly code: string;
   readonly status = 403;
@@ -45,6 +45,7 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** The request conflicts with the current state (e.g. a revoked key asked to sign). */
 export class ConflictError extends AppError {
   readonly code: string;
   readonly status = 409;

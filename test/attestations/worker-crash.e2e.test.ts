@@ -1,34 +1,19 @@
 import test from 'ava';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import winston from 'winston';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { startTlogServer } from '../../src/tlog/tlog-server';
 import { aKey, aStatementFor, getJson, postJson } from '../support/api';
+import { startCli } from '../support/cli-process';
 import { startFaultProxy } from '../support/fault-proxy';
 import { tempDir } from '../support/temp-dir';
 
 const hex = (s: string): string => createHash('sha256').update(s).digest('hex');
+const SERVING = /serving on (http:\/\/\S+)/;
+const serveEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({ ...process.env, ...env, ATTESTOR_PORT: '0', ATTESTOR_LOG_LEVEL: 'error' });
 
-/** `attestor serve` as a separate process, so it can be killed for real. */
-async function serve(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'serve'], {
-    env: { ...process.env, ...env, ATTESTOR_PORT: '0', ATTESTOR_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((ok, fail) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const m = /serving on (http:\/\/\S+)/.exec(line);
-      if (m) ok(m[1]!);
-    });
-    child.once('exit', (code) => fail(new Error(`attestor serve exited with ${code}`)));
-  });
-  return { url, child };
-}
 
 test('a service killed with SIGKILL mid-drain resumes from its events and logs every submission exactly once', async (t) => {
   const dir = tempDir(t);
@@ -48,8 +33,8 @@ test('a service killed with SIGKILL mid-drain resumes from its events and logs e
 
   // The log is down while the queue fills, then comes back slowly: the kill lands mid-drain.
   await proxy.set({ kind: 'status', status: 503 });
-  const first = await serve(env);
-  t.teardown(() => void first.child.kill('SIGKILL'));
+  // `attestor serve` as a separate process, so it can be killed for real.
+  const first = await startCli(t, ['serve'], serveEnv(env), SERVING);
   const key = await aKey(first.url);
   const ids: string[] = [];
   // Four rounds of the worker's 64 submissions in flight: the requests of the round under way when
@@ -69,8 +54,7 @@ test('a service killed with SIGKILL mid-drain resumes from its events and logs e
   t.true(atKill < ids.length, 'the kill came before the drain ended');
 
   await proxy.set({ kind: 'pass' });
-  const second = await serve(env);
-  t.teardown(() => void second.child.kill('SIGKILL'));
+  const second = await startCli(t, ['serve'], serveEnv(env), SERVING);
   const deadline = Date.now() + 60_000;
   for (const id of ids) {
     while ((await getJson(`${second.url}/api/v1/submissions/${id}`)).body['status'] !== 'logged') {

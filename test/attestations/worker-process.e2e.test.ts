@@ -1,14 +1,13 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import winston from 'winston';
 import { compose } from '../../src/composition-root';
 import { ConfigError, loadConfig } from '../../src/config/config';
 import { startTlogServer } from '../../src/tlog/tlog-server';
 import { aKey, aStatementFor, getJson, postJson } from '../support/api';
+import { startCli } from '../support/cli-process';
 import { aRunningService } from '../support/service';
 import { tempDir } from '../support/temp-dir';
 
@@ -31,18 +30,7 @@ test('with ATTESTOR_WORKER=off, `attestor worker` drains the service\'s queue an
   const submitted = await postJson(`${service.url}/api/v1/rekor/entries`, { sign: { keyId: key.keyId, statement: aStatementFor('w', hex('w')) } });
   t.is(submitted.status, 202, 'no worker in the service: the entry waits');
 
-  const worker = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'worker', '--port', '0'], {
-    env: { ...process.env, ...env, ATTESTOR_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  t.teardown(() => void worker.kill('SIGKILL'));
-  const metricsUrl = await new Promise<string>((ok, fail) => {
-    createInterface({ input: worker.stdout }).on('line', (line) => {
-      const m = /metrics on (http:\/\/\S+)/.exec(line);
-      if (m) ok(m[1]!);
-    });
-    worker.once('exit', (code) => fail(new Error(`attestor worker exited with ${code}`)));
-  });
+  const { url: metricsUrl } = await startCli(t, ['worker', '--port', '0'], { ...process.env, ...env, ATTESTOR_LOG_LEVEL: 'error' }, /metrics on (http:\/\/\S+)/);
 
   const id = String(submitted.body['submissionId']);
   let state = '';

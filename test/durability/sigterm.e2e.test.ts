@@ -1,25 +1,18 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { join } from 'node:path';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
+import { startCli } from '../support/cli-process';
 import { eventCount } from '../support/service';
 import { tempDir } from '../support/temp-dir';
 
 test('SIGTERM with requests in flight: every request is answered, and what was written is exactly what was answered', async (t) => {
   const dataDir = join(tempDir(t), 'data');
-  const child = spawn(process.execPath, [resolve('dist/src/cli/main.js'), 'serve'], {
-    env: { ...process.env, ATTESTOR_DATA_DIR: dataDir, ATTESTOR_PORT: '0', ATTESTOR_LOG_LEVEL: 'error', ATTESTOR_LEDGER_CHECKPOINT_SECONDS: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  t.teardown(() => void child.kill('SIGKILL'));
-  const url = await new Promise<string>((ok, fail) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /serving on (http:\/\/\S+)/.exec(line);
-      if (m) ok(m[1]!);
-    });
-    child.once('exit', (code) => fail(new Error(`attestor serve exited with ${code}`)));
-  });
+  const { url, child } = await startCli(
+    t,
+    ['serve'],
+    { ...process.env, ATTESTOR_DATA_DIR: dataDir, ATTESTOR_PORT: '0', ATTESTOR_LOG_LEVEL: 'error', ATTESTOR_LEDGER_CHECKPOINT_SECONDS: '0' },
+    /serving on (http:\/\/\S+)/,
+  );
   const before = await eventCount(dataDir);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
 

@@ -76,12 +76,7 @@ test('GET /api/v1/keys refuses a limit that is not 1 to 1000', async (t) => {
 test('a request Node itself cannot parse still gets a problem document', async (t) => {
   const { url } = await aRunningService(t);
   const { port } = new URL(url);
-  const answer = await new Promise<string>((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'));
-    let data = '';
-    socket.on('data', (d: Buffer) => (data += d.toString()));
-    socket.on('close', () => resolve(data));
-  });
+  const answer = await rawRequest(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n');
   t.regex(answer, /^HTTP\/1\.1 400/);
   t.regex(answer, /application\/problem\+json/);
 });
@@ -150,12 +145,7 @@ test('the local transparency log answers a request Node cannot parse with a prob
   const log = await startTlogServer({ dir: tempDir(t), name: 'bad-input.log.test', host: '127.0.0.1', port: 0, logger: winston.createLogger({ silent: true }) });
   t.teardown(() => log.close());
   const { port } = new URL(log.url);
-  const answer = await new Promise<string>((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.write('GET /api/v1/log/entries?logIndex= 1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
-    let data = '';
-    socket.on('data', (d: Buffer) => (data += d.toString()));
-    socket.on('close', () => resolve(data));
-  });
+  const answer = await rawRequest(port, 'GET /api/v1/log/entries?logIndex= 1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
   t.regex(answer, /^HTTP\/1\.1 400/);
   t.regex(answer, /application\/problem\+json/);
   t.regex(answer, /"code":"malformed_request"/);
@@ -174,3 +164,13 @@ test('an unknown submission id is a 404, and a malformed one a 400, on reads and
   const missing = await postJson(`${service.url}/api/v1/submissions/${'ab'.repeat(32)}/requeue`, { log: 'local', reason: 'test' });
   t.is(missing.status, 404);
 });
+
+/** Sends `text` as it is (no HTTP client would send it) and returns everything the server answers. */
+function rawRequest(port: string, text: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.write(text));
+    let data = '';
+    socket.on('data', (d: Buffer) => (data += d.toString()));
+    socket.on('close', () => resolve(data));
+  });
+}

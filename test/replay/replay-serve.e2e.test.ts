@@ -1,13 +1,10 @@
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { SqliteEventStore } from '../../adapters/event-store/sqlite/sqlite.event-store';
 import { allProjections } from '../../projections';
 import { seedLedger } from '../audit/helpers';
+import { startCli } from '../support/cli-process';
 import { tempDir } from '../support/temp-dir';
-
-const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 
 test('attestor replay --as-of P --serve answers for the read models as they stood at P, read-only, until stopped', async (t) => {
   const dir = tempDir(t);
@@ -15,18 +12,13 @@ test('attestor replay --as-of P --serve answers for the read models as they stoo
   await seedLedger(store);
   await store.close();
 
-  const child = spawn(process.execPath, [CLI, 'replay', '--as-of', '2025-03-03T14:01:30Z', '--serve', '--port', '0', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env['PATH'] ?? '' },
-  });
-  t.teardown(() => child.kill('SIGKILL'));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /served read-only on (http:\/\/\S+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`replay --serve exited with ${code}`)));
-  });
+  const { url, child } = await startCli(
+    t,
+    ['replay', '--as-of', '2025-03-03T14:01:30Z', '--serve', '--port', '0', '--data-dir', dir],
+    { PATH: process.env['PATH'] ?? '' },
+    /served read-only on (http:\/\/\S+)/,
+    'pipe',
+  );
   const get = async (path: string): Promise<{ status: number; type: string; body: Record<string, unknown> }> => {
     const res = await fetch(`${url}${path}`);
     return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Record<string, unknown> };
