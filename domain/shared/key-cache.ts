@@ -9,6 +9,7 @@ import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 const LIMIT = 1024;
 const fromPem = new Map<string, KeyObject>();
 const spki = new WeakMap<KeyObject, Buffer>();
+const canonicalOf = new WeakMap<KeyObject, KeyObject>();
 
 /** The public key of a PEM public key or certificate; throws if it is neither. */
 export function publicKeyFromPem(pem: string): KeyObject {
@@ -30,7 +31,12 @@ export function publicKeyFromPem(pem: string): KeyObject {
  * Rebuilt from its JWK, which has only the mathematical key.
  */
 export function canonicalPublicKey(key: KeyObject): KeyObject {
-  return createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' });
+  let canonical = canonicalOf.get(key);
+  if (!canonical) {
+    canonical = createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' });
+    canonicalOf.set(key, canonical);
+  }
+  return canonical;
 }
 
 /** The DER SubjectPublicKeyInfo of a key, as the key encodes it (see `canonicalPublicKey` for key identities). */

@@ -31,7 +31,7 @@ import { CLOCK } from '../ports/clock';
 import { EVENT_STORE, type EventStore } from '../ports/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from '../ports/read-model-store';
 import { eventContext, newEvent, type CommandContext } from '../signing/command-context';
-import { VerificationService, type SignatureVerdict } from '../signing/verification.service';
+import { VerificationService } from '../signing/verification.service';
 
 /** Injection token of the trusted root offline verifiers need (`() => Record<string, unknown>`): every configured log's key. */
 export const TRUSTED_ROOT = Symbol('TrustedRoot');
@@ -209,14 +209,7 @@ export class AttestationVerifier {
         // never held is taken on trust.
         const identities = keyIdentities(verifierPem);
         const fingerprint = identities[0] ?? '';
-        let registered: SignatureVerdict | undefined;
-        for (const id of identities) {
-          const [judged] = (await this.signatures.verifyAt({ ...envelope, signatures: [{ ...sig, keyid: id }] }, verdict.signedAt)).signatures;
-          if (judged && judged.reason !== 'unknown_keyid') {
-            registered = judged;
-            break;
-          }
-        }
+        const registered = await this.signatures.verifyByRegisteredKey(envelope, i, identities, verdict.signedAt);
         if (registered) {
           if (registered.valid) validSigners.push({ keyId: registered.keyId, keyid: registered.keyid });
           checks.push({

@@ -33,3 +33,14 @@ export async function loadKey(store: EventStore, keyId: string): Promise<LoadedK
   const events = toKeyEvents(await store.readStream(keyStream(keyId)));
   return { state: foldKey(events), events };
 }
+
+/** Every registered key, folded from its own stream (one read of all `key-` streams). */
+export async function loadAllKeys(store: EventStore): Promise<KeyState[]> {
+  const byStream = new Map<string, RecordedEvent[]>();
+  for (const e of await store.readAll({ filter: { streamPrefixes: ['key-'] } })) {
+    const events = byStream.get(e.stream);
+    if (events === undefined) byStream.set(e.stream, [e]);
+    else events.push(e);
+  }
+  return [...byStream.values()].map((events) => foldKey(toKeyEvents(events))).filter((state) => state.exists);
+}

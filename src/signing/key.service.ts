@@ -1,4 +1,4 @@
-import type { NewEvent, RecordedEvent } from '../../domain/events/event';
+import type { NewEvent } from '../../domain/events/event';
 import { DomainError } from '../../domain/shared/domain-error';
 import { newKeyId, parseKeyId, type KeyId } from '../../domain/keys/key-id';
 import { canonicalPublicKeyPem, keyIdentities, KEY_PROVIDER_KINDS, parseKeyAlgorithm, type KeyProviderKind } from '../../domain/keys/key-algorithm';
@@ -28,7 +28,7 @@ import { EVENT_STORE, type EventStore } from '../ports/event-store';
 import { KEY_PROVIDERS, type KeyProvider, type KeyProviders, type ProvidedKey } from '../ports/key-provider';
 import { eventContext, newEvent, type CommandContext } from './command-context';
 import { translatingDomainErrors } from '../errors/domain-errors';
-import { keyStream, loadKey, toKeyEvents } from './key-stream';
+import { keyStream, loadAllKeys, loadKey } from './key-stream';
 
 export interface CreateKeyRequest {
   /** Optional caller-chosen id; default a fresh `k-<uuid>`. */
@@ -152,21 +152,11 @@ export class KeyService {
    * claim was orphaned, see `claim`).
    */
   private async materialOwners(): Promise<MaterialOwners> {
-    const recorded = await this.store.readAll({ filter: { streamPrefixes: ['key-', `${KEY_MATERIAL_STREAM_CATEGORY}-`] } });
-    const keyStreams = new Map<string, RecordedEvent[]>();
-    const claims: KeyMaterialClaimedData[] = [];
-    for (const e of recorded) {
-      if (e.stream.startsWith('key-')) {
-        const events = keyStreams.get(e.stream) ?? [];
-        events.push(e);
-        keyStreams.set(e.stream, events);
-      } else if (e.type === KEY_MATERIAL_CLAIMED) {
-        claims.push(readCurrent(e).data as KeyMaterialClaimedData);
-      }
-    }
+    const claims = (await this.store.readAll({ filter: { streamPrefixes: [`${KEY_MATERIAL_STREAM_CATEGORY}-`] } }))
+      .filter((e) => e.type === KEY_MATERIAL_CLAIMED)
+      .map((e) => readCurrent(e).data as KeyMaterialClaimedData);
     const owners = new Map<string, MaterialOwner>();
-    for (const events of keyStreams.values()) {
-      const key = foldKey(toKeyEvents(events));
+    for (const key of await loadAllKeys(this.store)) {
       if (!key.exists) continue;
       // A version recorded before PEMs were stored canonical is known by both of its fingerprints.
       for (const v of key.versions) {

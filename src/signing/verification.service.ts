@@ -10,7 +10,7 @@ import { readCurrent } from '../events/read-current';
 import { inject, injectable } from '../injection';
 import { EVENT_STORE, type EventStore } from '../ports/event-store';
 import { isSha256Hex, OBJECT_STORE, type ObjectStore } from '../ports/object-store';
-import { loadKey, toKeyEvents } from './key-stream';
+import { loadAllKeys, loadKey } from './key-stream';
 import { envelopeStream } from './signing.service';
 
 export type SignatureInvalidReason =
@@ -145,15 +145,27 @@ export class VerificationService {
   }
 
   private async registryByFingerprint(): Promise<Map<string, { keyId: string; version: number; state: KeyState }>> {
-    const recorded = await this.store.readAll({ filter: { streamPrefixes: ['key-'] } });
-    const byStream = new Map<string, typeof recorded>();
-    for (const e of recorded) byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), e]);
     const result = new Map<string, { keyId: string; version: number; state: KeyState }>();
-    for (const events of byStream.values()) {
-      const state = foldKey(toKeyEvents(events));
+    for (const state of await loadAllKeys(this.store)) {
       if (!state.exists) continue;
       for (const v of state.versions) result.set(v.fingerprint, { keyId: state.keyId, version: v.version, state });
     }
     return result;
+  }
+
+  /**
+   * Judges signature `index` of `envelope` by the first registered key among `fingerprints` (the
+   * identities of a key given as verifier), as of `signedAt`; null when none is registered.
+   * One read of the registry, whatever the number of identities.
+   */
+  async verifyByRegisteredKey(envelope: DsseEnvelope, index: number, fingerprints: readonly string[], signedAt: string): Promise<SignatureVerdict | null> {
+    const signature = envelope.signatures[index];
+    if (signature === undefined) return null;
+    const registry = await this.registryByFingerprint();
+    for (const keyid of fingerprints) {
+      const found = registry.get(keyid);
+      if (found !== undefined) return this.check(envelope, signature, found.state, found.version, signedAt, { keyid, keyId: found.keyId, keyVersion: found.version });
+    }
+    return null;
   }
 }
