@@ -1,5 +1,4 @@
 import { keyIdentities } from '../../domain/keys/key-algorithm';
-import { createHash, createPublicKey } from 'node:crypto';
 import type { DsseEnvelope } from '../../domain/signing/dsse-envelope';
 import { bundleForDsse } from '../../domain/transparency';
 import { ValidationError } from '../../src/errors/app-error';
@@ -23,14 +22,14 @@ export async function logDsse(
   options: { readonly publicKeyHint?: string } = {},
 ): Promise<LoggedDsse> {
   const entry = await log.submitDsse(envelope, signerPublicKeyPem);
-  const hint = options.publicKeyHint ?? (envelope.signatures[0]?.keyid || spkiSha256(signerPublicKeyPem));
+  const hint = options.publicKeyHint ?? (envelope.signatures[0]?.keyid || keyHint(signerPublicKeyPem));
   const bundle = bundleForDsse(envelope, entry.tlogEntry, { publicKeyHint: hint });
   // submitDsse already refused envelopes a bundle cannot hold; this is belt and braces.
   if (!bundle.ok) throw new ValidationError(`cannot build a bundle: ${bundle.reason}`, {}, 'invalid_envelope');
   return { ...entry, bundle: bundle.value };
 }
 
-/** The key's fingerprint as the key registry names keys (canonical encoding), for the bundle's hint. */
-function spkiSha256(pem: string): string {
-  return keyIdentities(pem)[0] ?? createHash('sha256').update(createPublicKey(pem).export({ format: 'der', type: 'spki' })).digest('hex');
+/** The key's fingerprint as the key registry names keys (canonical encoding), for the bundle's hint; none for a key that does not parse. */
+function keyHint(pem: string): string {
+  return keyIdentities(pem)[0] ?? '';
 }

@@ -1,3 +1,4 @@
+import { readDsseBase64 } from '../../domain/signing/dsse-base64';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../errors/app-error';
@@ -41,4 +42,11 @@ export function contextOf(req: Request, res: Response): CommandContext {
     actor: actor ?? 'anonymous',
     ...(typeof requestId === 'string' ? { correlationId: requestId } : {}),
   };
+}
+
+/** A payload to sign, sent as base64 in `field`: read by the rule every DSSE payload is read by. */
+export function payloadToSign(text: string, field: string): Buffer {
+  const decoded = readDsseBase64(text);
+  if (!decoded.ok) throw new ValidationError(`${field} is not canonical base64: ${decoded.reason}`, { field }, 'invalid_request_body');
+  return decoded.bytes;
 }

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { readDsseBase64 } from '../../../domain/signing/dsse-base64';
 import type { DsseEnvelope } from '../../../domain/signing/dsse-envelope';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
 import { submissionStatus } from '../../../domain/attestations/submission.state';
@@ -17,7 +16,7 @@ import type { Logger } from '../../observability/logger';
 import type { ObjectStore } from '../../ports/object-store';
 import type { ReadModelStore } from '../../ports/read-model-store';
 import type { SigningService } from '../../signing/signing.service';
-import { contextOf, parse } from '../request-input';
+import { contextOf, parse, payloadToSign } from '../request-input';
 
 const Envelope = z.object({ payload: z.string(), payloadType: z.string(), signatures: z.array(z.object({ keyid: z.string().optional(), sig: z.string() })) });
 
@@ -215,10 +214,9 @@ export function attestationRoutes(deps: AttestationRoutesDeps): Router {
 
 /** `sign.payload`, checked before anything is signed: it must be DSSE base64, and not empty, which no log takes. */
 function signPayload(text: string): Buffer {
-  const decoded = readDsseBase64(text);
-  if (!decoded.ok) throw new ValidationError(`sign.payload is not canonical base64: ${decoded.reason}`, { field: 'sign.payload' }, 'invalid_request_body');
-  if (decoded.bytes.length === 0) throw new ValidationError('sign.payload is empty: a transparency log takes no envelope with an empty payload', { field: 'sign.payload' }, 'invalid_request_body');
-  return decoded.bytes;
+  const payload = payloadToSign(text, 'sign.payload');
+  if (payload.length === 0) throw new ValidationError('sign.payload is empty: a transparency log takes no envelope with an empty payload', { field: 'sign.payload' }, 'invalid_request_body');
+  return payload;
 }
 
 function waitBudget(req: Request, max: number): number {

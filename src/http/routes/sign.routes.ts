@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { readDsseBase64 } from '../../../domain/signing/dsse-base64';
 import { IN_TOTO_PAYLOAD_TYPE } from '../../../domain/signing/in-toto-statement';
-import { NotFoundError, ValidationError } from '../../errors/app-error';
+import { NotFoundError } from '../../errors/app-error';
 import type { ObjectStore } from '../../ports/object-store';
 import type { SigningService } from '../../signing/signing.service';
 import type { VerificationService } from '../../signing/verification.service';
-import { contextOf, parse } from '../request-input';
+import { contextOf, parse, payloadToSign } from '../request-input';
 
 const SignBody = z
   .strictObject({
@@ -40,10 +39,7 @@ export function signRoutes(deps: SignRoutesDeps): Router {
       payload = Buffer.from(JSON.stringify(body.statement), 'utf8');
       payloadType = body.payloadType ?? IN_TOTO_PAYLOAD_TYPE;
     } else {
-      // The envelope's payload-to-be: read by the rule every DSSE payload is read by.
-      const decoded = readDsseBase64(body.payload ?? '');
-      if (!decoded.ok) throw new ValidationError(`payload is not canonical base64: ${decoded.reason}`, { field: 'payload' }, 'invalid_request_body');
-      payload = decoded.bytes;
+      payload = payloadToSign(body.payload ?? '', 'payload');
       payloadType = body.payloadType ?? '';
     }
     const keyIds = body.keyIds ?? (body.keyId === undefined ? [] : [body.keyId]);
