@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../config/config';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../../domain/shared/json-depth';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from '../observability/logger';
@@ -19,7 +20,7 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
   // another host is a browser led there by DNS rebinding: a web page must not sign with our keys.
   app.use((req, _res, next) => {
     const host = req.headers.host;
-    if (host !== undefined && !LOOPBACK_HOST.test(host)) {
+    if (host !== undefined && !isLoopbackHost(hostName(host))) {
       next(new ForbiddenError(`requests must name a loopback host (127.0.0.1, [::1] or localhost), not ${JSON.stringify(host.slice(0, 100))}: without authentication this server answers local clients only`, {}, 'host_not_allowed'));
       return;
     }
@@ -50,7 +51,10 @@ export function createApp(deps: { logger: Logger; metrics: Metrics; bodyLimit: s
 }
 
 
-/** `Host` of a loopback address, with an optional port. */
-const LOOPBACK_HOST = /^(?:127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost)(?::\d{1,5})?$/i;
+/** The host name of a `Host` header (`[::1]:8080` → `::1`, `LocalHost` → `localhost`); '' when it is not host[:port]. */
+function hostName(header: string): string {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::\d{1,5})?$/.exec(header);
+  return (m?.[1] ?? m?.[2] ?? '').toLowerCase();
+}
 
 

@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { problemOf, titleOf } from './problem';
 
 /**
  * Requests Node itself refuses before any route sees them (bad header bytes,
@@ -10,14 +11,7 @@ export function answerClientErrors(server: Server): void {
     if (!socket.writable) return;
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
     const status = tooLarge ? 431 : 400;
-    const title = tooLarge ? 'Request Header Fields Too Large' : 'Bad Request';
-    const body = JSON.stringify({
-      type: 'urn:attestor:problem:malformed_request',
-      title,
-      status,
-      code: 'malformed_request',
-      detail: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP',
-    });
-    socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify(problemOf({ status, code: 'malformed_request', detail: tooLarge ? 'the request headers are too large' : 'the request is not valid HTTP' }));
+    socket.end(`HTTP/1.1 ${status} ${titleOf(status)}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 }

@@ -22,7 +22,12 @@ export interface ProblemInput {
 }
 
 export function sendProblem(res: Response, p: ProblemInput): void {
-  const body: Problem = {
+  res.status(p.status).type('application/problem+json').send(JSON.stringify(problemOf(p)));
+}
+
+/** The problem document of `p` (also written straight to a socket, for requests Node refuses). */
+export function problemOf(p: ProblemInput): Problem {
+  return {
     ...p.extensions,
     type: `urn:attestor:problem:${p.code}`,
     title: titleOf(p.status),
@@ -31,11 +36,10 @@ export function sendProblem(res: Response, p: ProblemInput): void {
     detail: p.detail,
     ...(p.instance ? { instance: p.instance } : {}),
   };
-  res.status(p.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /** The RFC 9110 reason phrase of a status, for the problem's `title`. */
-function titleOf(status: number): string {
+export function titleOf(status: number): string {
   const titles: Record<number, string> = {
     400: 'Bad Request',
     403: 'Forbidden',
