@@ -33,8 +33,7 @@ export class BundleBatchVerifier {
   private readonly how: BundleVerification;
 
   constructor(private readonly options: BatchVerifyOptions) {
-    const root = parseTrustedRoot(typeof options.trustedRoot === 'string' ? safeJson(options.trustedRoot) : options.trustedRoot);
-    this.how = { trustedRoot: () => root, cache: new TlogVerificationMemo(options.checkpointCacheSize), setCoversTimestamps: true };
+    this.how = { ...bundleVerificationFor(options.trustedRoot, options.checkpointCacheSize), setCoversTimestamps: true };
   }
 
   /** The verdict `verifyBundle(input, { ...options, artifact })` would give (see the class comment for the one check whose note differs). */
@@ -44,6 +43,15 @@ export class BundleBatchVerifier {
     const { checkpointCacheSize: _unused, ...options } = this.options;
     return verifyBundle(input, artifact === undefined ? options : { ...options, artifact });
   }
+}
+
+/**
+ * What verifying many bundles against one trusted root does once: the root parsed, and a memo of
+ * verified checkpoints and decoded entry keys (`BundleBatchVerifier`, POST /api/v1/verify).
+ */
+export function bundleVerificationFor(trustedRoot: unknown, checkpointCacheSize?: number): BundleVerification {
+  const root = parseTrustedRoot(typeof trustedRoot === 'string' ? safeJson(trustedRoot) : trustedRoot);
+  return { trustedRoot: () => root, cache: new TlogVerificationMemo(checkpointCacheSize) };
 }
 
 /** Verifies each bundle with one `BundleBatchVerifier`. */

@@ -18,8 +18,7 @@ import { parseBundle } from '../../domain/transparency/bundle';
 import { keyFromPem } from '../../domain/tlog/entry-request';
 import { entryBundleJson } from './entry-bundle';
 import { verifyBundleWith, type BundleVerification } from '../../domain/transparency/bundle.verify';
-import { TlogVerificationMemo } from '../../domain/transparency/tlog-verification.cache';
-import { parseTrustedRoot } from '../../domain/transparency/trusted-root';
+import { bundleVerificationFor } from '../../domain/transparency/bundle.batch-verify';
 import { ENTRY_CACHE, entryKey, envelopePrefix } from '../../projections/entry-cache/entry-cache.projection';
 import type { EntryRef, EntryView } from '../../projections/entry-cache/entry-view';
 import { KEY_REGISTRY, type KeyRegistryDocument } from '../../projections/key-registry/key-registry.projection';
@@ -284,8 +283,7 @@ export class AttestationVerifier {
   private bundleVerification(root: Record<string, unknown>): BundleVerification {
     let how = this.bundleVerifications.get(root);
     if (how === undefined) {
-      const parsed = parseTrustedRoot(root);
-      how = { trustedRoot: () => parsed, cache: new TlogVerificationMemo() };
+      how = bundleVerificationFor(root);
       this.bundleVerifications.set(root, how);
     }
     return how;
